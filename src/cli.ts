@@ -6,9 +6,21 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { DoctorOptions, OutputFormat, ResourceOption } from './core/options.js';
 import { DEFAULT_TIMEOUT_MS } from './core/options.js';
+import { selectChecks } from './core/select.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-export const VERSION = pkg.version;
+// dist/src/cli.js when built, src/cli.ts under the test runner: the package root is 2 or 1 levels up.
+function readVersion(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'azmcp-doctor') return pkg.version;
+    } catch {
+      // try the next candidate
+    }
+  }
+  return '0.0.0';
+}
+export const VERSION = readVersion();
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const collectOne = (value: string, previous: string[]) => [...previous, value];
@@ -63,6 +75,15 @@ Examples:
   azmcp-doctor --only network --storage myacct   # network checks, plus a storage account`,
   );
   return program;
+}
+
+/** The --help text exactly as commander prints it (written to dist/help.txt at build time). */
+export function helpText(): string {
+  const program = buildProgram();
+  let text = '';
+  program.configureOutput({ writeOut: (s) => (text += s) });
+  program.outputHelp();
+  return text;
 }
 
 interface RawOptions {
@@ -291,16 +312,3 @@ async function run(
   return failing ? 1 : 0;
 }
 
-/** --only/--skip accept group names, check ids and id prefixes ("network.dns"). */
-export function selectChecks<T extends { id: string; group: string }>(all: T[], only: string[], skip: string[]): T[] {
-  const matches = (c: T, sel: string) => c.group === sel || c.id === sel || c.id.startsWith(`${sel}.`) || c.id.startsWith(`${sel}:`);
-  for (const sel of [...only, ...skip]) {
-    if (!all.some((c) => matches(c, sel))) {
-      const groups = [...new Set(all.map((c) => c.group))].join(', ');
-      const err = new Error(`no check or group is called '${sel}'. Groups: ${groups}. Run azmcp-doctor --list-checks for the check ids.`);
-      err.name = 'UsageError';
-      throw err;
-    }
-  }
-  return all.filter((c) => (only.length === 0 || only.some((s) => matches(c, s))) && !skip.some((s) => matches(c, s)));
-}
