@@ -2,7 +2,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
+import { createRequire } from 'node:module';
+import type AjvType from 'ajv';
+
+// ajv is CommonJS; require() gives the class under every loader (vitest, Node 20/22).
+const Ajv = createRequire(import.meta.url)('ajv') as typeof AjvType.default;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schema = JSON.parse(readFileSync(path.join(root, 'schema/report.v1.json'), 'utf8'));
