@@ -4,6 +4,10 @@
 // flushed, even if a hung probe still holds a socket open (every probe has its own timeout too).
 import { readFileSync } from 'node:fs';
 
+// DNS look-ups (getaddrinfo) run on libuv's thread pool and cannot be cancelled; with a dead resolver
+// the default 4 threads would also stall file reads. Must be set before the pool's first use.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);

@@ -228,7 +228,7 @@ async function run(
   };
   if (raw.imdsEndpoint) endpointsMod.parseUrlOption('--imds-endpoint', raw.imdsEndpoint, true);
   const endpoints = endpointsMod.buildEndpointModel(options, env);
-  const all = await loadChecks(endpoints);
+  const all = await loadChecks(endpoints, options);
 
   if (raw.listChecks) {
     const width = Math.max(...all.map((c) => c.id.length));

@@ -3,8 +3,10 @@
 
 import type { Check } from './model.js';
 import type { EndpointModel } from './endpoints.js';
+import type { DoctorOptions } from './options.js';
 import { environmentChecks } from '../../checks/environment/index.js';
+import { networkChecks } from '../../checks/network/index.js';
 
-export async function loadChecks(_endpoints: EndpointModel): Promise<Check[]> {
-  return [...environmentChecks];
+export async function loadChecks(endpoints: EndpointModel, options?: Pick<DoctorOptions, 'exportCa' | 'timeoutMs'>): Promise<Check[]> {
+  return [...environmentChecks, ...networkChecks(endpoints, options)];
 }

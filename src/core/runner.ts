@@ -2,6 +2,7 @@
 // joins its own timeout, the global deadline and Ctrl-C, turns a throw into `crash` and an overrun into
 // `timeout`, and returns results in registry order so output is deterministic.
 
+import { setMaxListeners } from 'node:events';
 import type { Check, CheckContext, CheckOutcome, CheckResult, Finding } from './model.js';
 import { statusOf } from './model.js';
 
@@ -48,6 +49,12 @@ export async function runChecks(checks: Check[], opts: RunnerOptions): Promise<C
   const results = new Map<string, CheckResult>();
   const running = new Map<string, Promise<CheckResult>>();
   let done = 0;
+  // Every check, and every probe inside it, listens to these signals: many listeners are by design.
+  setMaxListeners(0, opts.signal);
+  const stopped = new Promise<void>((resolve) => {
+    if (opts.signal.aborted) resolve();
+    else opts.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 
   const shared = <T>(key: string, task: () => Promise<T>): Promise<T> => {
     let p = memo.get(key) as Promise<T> | undefined;
@@ -65,10 +72,7 @@ export async function runChecks(checks: Check[], opts: RunnerOptions): Promise<C
     await Promise.resolve();
     const deps = (check.needs ?? []).map((id) => running.get(id)).filter((p): p is Promise<CheckResult> => !!p);
     // Waiting for dependencies counts against the global deadline, not the check's own timeout.
-    await Promise.race([Promise.all(deps), new Promise<void>((resolve) => {
-      if (opts.signal.aborted) resolve();
-      else opts.signal.addEventListener('abort', () => resolve(), { once: true });
-    })]);
+    await Promise.race([Promise.all(deps), stopped]);
 
     const started = performance.now();
     const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
@@ -76,6 +80,7 @@ export async function runChecks(checks: Check[], opts: RunnerOptions): Promise<C
     const timer = setTimeout(() => own.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     timer.unref?.();
     const signal = AbortSignal.any([own.signal, opts.signal]);
+    setMaxListeners(0, signal);
     const ctx: CheckContext = {
       ...opts.base,
       signal,
