@@ -5,8 +5,9 @@ import type { Check } from './model.js';
 import type { EndpointModel } from './endpoints.js';
 import type { DoctorOptions } from './options.js';
 import { environmentChecks } from '../../checks/environment/index.js';
+import { credentialChecksFor } from '../../checks/credentials/index.js';
 import { networkChecks } from '../../checks/network/index.js';
 
-export async function loadChecks(endpoints: EndpointModel, options?: Pick<DoctorOptions, 'exportCa' | 'timeoutMs'>): Promise<Check[]> {
-  return [...environmentChecks, ...networkChecks(endpoints, options)];
+export async function loadChecks(endpoints: EndpointModel, options?: Pick<DoctorOptions, 'exportCa' | 'timeoutMs'> & Partial<Pick<DoctorOptions, 'interactive'>>): Promise<Check[]> {
+  return [...environmentChecks, ...credentialChecksFor(options), ...networkChecks(endpoints, options)];
 }

@@ -5,7 +5,8 @@ export const SERVER_RELEASE = '2.0.5';
 
 /**
  * AZURE_TOKEN_CREDENTIALS values the 2.x server accepts (case-insensitive, no trimming).
- * HEAD also accepts DeviceCodeCredential; 2.0.5 treats it as unknown.
+ * 2.0.5 accepts DeviceCodeCredential too (verified against the real 2.0.5 binary:
+ * test/e2e/credentials-chain-oracle.e2e.test.ts); the full model is src/chain/effective-chain.ts.
  */
 export const TOKEN_CREDENTIAL_VALUES = [
   'dev',
@@ -18,6 +19,7 @@ export const TOKEN_CREDENTIAL_VALUES = [
   'AzureCliCredential',
   'AzurePowerShellCredential',
   'AzureDeveloperCliCredential',
+  'DeviceCodeCredential',
   'InteractiveBrowserCredential',
 ] as const;
 
