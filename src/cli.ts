@@ -175,13 +175,13 @@ async function run(
   setRedactor: (r: import('./core/redact.js').Redactor) => void,
   redactor: () => import('./core/redact.js').Redactor,
 ): Promise<number> {
-  const [{ Redactor }, endpointsMod, { loadChecks }, { runChecks, withDependencies }, model, { SERVER_RELEASE }] = await Promise.all([
+  const [{ Redactor }, endpointsMod, { loadChecks }, { runChecks, withDependencies }, model, { MODELLED_RELEASE }] = await Promise.all([
     import('./core/redact.js'),
     import('./core/endpoints.js'),
     import('./core/registry.js'),
     import('./core/runner.js'),
     import('./core/model.js'),
-    import('./core/server-model.js'),
+    import('./chain/effective-chain.js'),
   ]);
   setRedactor(new Redactor(env, raw.redact));
   const out = (s: string) => process.stdout.write(redactor().redact(s));
@@ -280,7 +280,7 @@ async function run(
     durationMs: Math.round(performance.now() - t0),
     platform: { os: `${process.platform}`, node: process.version, arch: process.arch },
     cloud,
-    serverModel: SERVER_RELEASE,
+    serverModel: MODELLED_RELEASE,
     summary: model.summarise(results),
     checks: results,
   });

@@ -6,6 +6,7 @@ import type { Check, Finding } from '../../src/core/model.js';
 import { CREDENTIAL_LABEL, type CredentialName } from '../../src/chain/credentials.js';
 import type { EffectiveChain } from '../../src/chain/effective-chain.js';
 import type { CredentialProbeResult } from '../../src/probes/credentials/index.js';
+import { chainWarningFindings } from '../../src/chain/warnings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -53,26 +54,7 @@ export function excludedButConfigured(chain: EffectiveChain, env: Env): Finding[
 export function chainFindings(res: CredentialProbeResult, env: Env): Finding[] {
   const { chain, verdict, interactive } = res;
   const findings: Finding[] = [];
-  for (const w of chain.warnings) {
-    findings.push({
-      code: w.code,
-      severity: w.severity,
-      message: w.message,
-      target: w.variable,
-      evidence: { variable: w.variable, value: w.value, ...(w.suggestion ? { suggestion: w.suggestion } : {}), modelledRelease: chain.modelledRelease },
-      fix:
-        w.code === 'chain.deprecated-variable'
-          ? { summary: `Remove ${w.variable}${w.suggestion && !w.suggestion.startsWith('(') ? ` and use ${w.suggestion}` : ''}.`, actor: 'user', commands: [`unset ${w.variable}`] }
-          : {
-              summary:
-                chain.mode === 'browser'
-                  ? 'To use only the browser sign-in set AZURE_MCP_ONLY_USE_BROKER_CREDENTIAL=true; to pin a developer tool, name it (e.g. AzureCliCredential).'
-                  : `Set AZURE_TOKEN_CREDENTIALS to ${w.suggestion ? `"${w.suggestion}"` : 'dev, prod or one credential name'} (case does not matter, no quotes or spaces) where the MCP client starts the server.`,
-              actor: 'user',
-              ...(w.suggestion ? { commands: [`export AZURE_TOKEN_CREDENTIALS=${w.suggestion}`] } : {}),
-            },
-    });
-  }
+  findings.push(...chainWarningFindings(chain));
   findings.push(...excludedButConfigured(chain, env));
 
   const uncertainNote = verdict.uncertain.length
@@ -108,7 +90,7 @@ export function chainFindings(res: CredentialProbeResult, env: Env): Finding[] {
       // When an earlier credential could not be tested here (VS Code broker, Visual Studio), it may still work.
       severity: verdict.uncertain.length ? 'warning' : 'error',
       message:
-        `No credential in the chain got a token without interaction, so Azure MCP Server ${chain.modelledRelease} would fail with "Azure credentials not found or unavailable"` +
+        `No credential in the chain got a token without interaction, so Azure MCP Server ${chain.modelledRelease} would fail every tool call with "Authentication failed. Please run 'az login' to sign in to Azure. Details: ..." (status 401)` +
         (fallback ? ` after falling back to ${CREDENTIAL_LABEL[fallback]} sign-in` : '') +
         '.' +
         (failed.length ? ` Configured but failing: ${failed.join(', ')} (see their findings).` : ' No credential is set up.') +
@@ -201,12 +183,13 @@ export const chainCheck: Check = {
   id: 'credentials.chain',
   title: 'Credential chain and the identity the server would use',
   group: 'credentials',
+  needs: ['environment.variables'],
   timeoutMs: 19_000,
   async run(ctx) {
     const { credentialProbes } = await import('../../src/probes/credentials/index.js');
     const res = await credentialProbes(ctx);
     let findings = chainFindings(res, ctx.env);
-    // environment.variables may already report the same variable problems; do not say it twice.
+    // environment.variables (a dependency) reports the same variable problems; do not say them twice.
     const env = ctx.resultOf('environment.variables');
     if (env) {
       const seen = new Set(env.findings.map((f) => `${f.code}|${f.target ?? ''}`));

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import type { Check, Finding } from '../../src/core/model.js';
 import { isSecretVariable, maskUrlPassword } from '../../src/core/redact.js';
 import { CLOUDS, SUPPORTED_CLOUD_NAMES } from '../../src/core/endpoints.js';
-import { SERVER_RELEASE, TOKEN_CREDENTIAL_VALUES, isServerTruthy } from '../../src/core/server-model.js';
+import { DEPRECATED_VARIABLES, effectiveChain, serverTruthy } from '../../src/chain/effective-chain.js';
+import { chainWarningFindings } from '../../src/chain/warnings.js';
 
 interface VariableInfo {
   name: string;
@@ -58,15 +59,6 @@ export const AZURE_VARIABLES: VariableInfo[] = [
   { name: 'AZURE_CONFIG_DIR', readBy: 'Azure CLI (the server reads ~/.azure/azureProfile.json regardless)' },
 ];
 
-/** Variables people still set that the current server ignores. */
-export const IGNORED_VARIABLES: Record<string, string> = {
-  AZURE_MCP_INCLUDE_PRODUCTION_CREDENTIALS:
-    'removed in Azure MCP Server 0.8.0; managed and workload identity are used only with AZURE_TOKEN_CREDENTIALS=prod or their credential name',
-  AZURE_IDENTITY_DISABLE_INTERACTIVE_BROWSER_CREDENTIAL: 'never read by the server; pin a credential with AZURE_TOKEN_CREDENTIALS to avoid the browser',
-  AZURE_IDENTITY_DISABLE_CP1: 'never read by the server',
-  AZURE_CREDENTIALS: 'only used by the long-removed "az" extension tool; the server ignores it',
-};
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
@@ -83,31 +75,11 @@ function hasStrayQuotesOrSpace(value: string): boolean {
 export function validateVariables(env: Readonly<Record<string, string | undefined>>): Finding[] {
   const findings: Finding[] = [];
 
-  const tc = env.AZURE_TOKEN_CREDENTIALS;
-  if (tc !== undefined && tc !== '') {
-    const known = TOKEN_CREDENTIAL_VALUES.find((v) => v.toLowerCase() === tc.toLowerCase());
-    if (!known) {
-      const near = TOKEN_CREDENTIAL_VALUES.find((v) => v.toLowerCase() === tc.trim().replace(/^["']|["']$/g, '').toLowerCase());
-      findings.push({
-        code: 'chain.invalid-token-credentials',
-        severity: 'error',
-        message:
-          `AZURE_TOKEN_CREDENTIALS="${tc}" is not a value Azure MCP Server ${SERVER_RELEASE} accepts; it silently falls back to the default credential chain` +
-          ' without the interactive fallback, so the credential you meant to pin is not the one that runs.' +
-          (near ? ` It looks like "${near}" with extra quotes or spaces, which the server does not strip.` : ''),
-        target: 'AZURE_TOKEN_CREDENTIALS',
-        evidence: { value: tc, accepted: TOKEN_CREDENTIAL_VALUES.join(', ') },
-        fix: {
-          summary: `Set AZURE_TOKEN_CREDENTIALS to one of: ${TOKEN_CREDENTIAL_VALUES.join(', ')} (case does not matter), where the MCP client starts the server.`,
-          actor: 'user',
-          commands: [`export AZURE_TOKEN_CREDENTIALS=${near ?? 'AzureCliCredential'}`],
-        },
-      });
-    }
-  }
+  // AZURE_TOKEN_CREDENTIALS values and variables the server no longer reads: the chain model decides.
+  findings.push(...chainWarningFindings(effectiveChain(env)));
 
   const broker = env.AZURE_MCP_ONLY_USE_BROKER_CREDENTIAL;
-  if (broker !== undefined && broker !== '' && !isServerTruthy(broker) && !/^(false|f|0|no|n)$/i.test(broker.trim())) {
+  if (broker !== undefined && broker !== '' && !serverTruthy(broker) && !/^(false|f|0|no|n)$/i.test(broker.trim())) {
     findings.push({
       code: 'environment.broker-flag-ignored',
       severity: 'warning',
@@ -150,25 +122,6 @@ export function validateVariables(env: Readonly<Record<string, string | undefine
             ? 'Set it to the subscription id (a GUID) shown by "az account list -o table".'
             : `Set ${name} to the ${name === 'AZURE_TENANT_ID' ? 'Directory (tenant) ID' : 'Application (client) ID'} shown on the app registration's overview page, without quotes.`,
         actor: 'user',
-      },
-    });
-  }
-
-  for (const [name, why] of Object.entries(IGNORED_VARIABLES)) {
-    if (env[name] === undefined) continue;
-    findings.push({
-      code: 'chain.deprecated-variable',
-      severity: 'warning',
-      message: `${name} is set but has no effect: ${why}.`,
-      target: name,
-      evidence: { variable: name },
-      fix: {
-        summary:
-          name === 'AZURE_MCP_INCLUDE_PRODUCTION_CREDENTIALS'
-            ? 'Remove it and set AZURE_TOKEN_CREDENTIALS=prod (or ManagedIdentityCredential / WorkloadIdentityCredential).'
-            : `Remove ${name}; use AZURE_TOKEN_CREDENTIALS to choose credentials.`,
-        actor: 'user',
-        commands: name === 'AZURE_MCP_INCLUDE_PRODUCTION_CREDENTIALS' ? ['unset AZURE_MCP_INCLUDE_PRODUCTION_CREDENTIALS', 'export AZURE_TOKEN_CREDENTIALS=prod'] : [`unset ${name}`],
       },
     });
   }
@@ -233,7 +186,7 @@ export const variablesCheck: Check = {
       rows.push([v.name, shown, v.readBy]);
       facts[v.name] = shown;
     }
-    for (const name of Object.keys(IGNORED_VARIABLES)) if (ctx.env[name] !== undefined) rows.push([name, displayValue(name, ctx.env[name]!), 'nothing (ignored)']);
+    for (const name of Object.keys(DEPRECATED_VARIABLES)) if (ctx.env[name] !== undefined) rows.push([name, displayValue(name, ctx.env[name]!), 'nothing (ignored)']);
     const tables = rows.length ? [{ title: 'Set variables (unset ones are omitted)', columns: ['variable', 'value', 'read by'], rows }] : [];
     return { findings: validateVariables(ctx.env), details: { tables, facts } };
   },

@@ -3,6 +3,7 @@
 
 import type { Check, CheckOutcome } from '../../src/core/model.js';
 import { bypassFindings, imdsFindings, managedIdentityLikely } from '../../src/network/bypass.js';
+import { proxyPrecedenceFindings } from '../../src/network/precedence.js';
 import { proxyEnvSummary, validateProxyEnv } from '../../src/network/proxy-env.js';
 import { CONSUMERS, routeFor } from '../../src/network/routes.js';
 
@@ -15,6 +16,7 @@ export const proxyConfigCheck: Check = {
     const variables = proxyEnvSummary(env);
     const findings = [
       ...validateProxyEnv(env),
+      ...proxyPrecedenceFindings(env),
       ...bypassFindings(env, ctx.endpoints.all),
       ...imdsFindings(env, ctx.endpoints.managedIdentity, { miLikely: managedIdentityLikely(env, ctx.options.imdsEndpoint) }),
     ];

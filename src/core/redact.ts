@@ -18,6 +18,8 @@ const SECRET_VARIABLES = [
   'AZURE_STORAGE_KEY',
   'AZURE_STORAGE_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  // JSON with a client secret (read only by the long-removed az extension tool).
+  'AZURE_CREDENTIALS',
 ];
 
 /** Names that look secret by pattern but hold none (a credential name, a path...). */

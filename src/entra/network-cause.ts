@@ -19,26 +19,6 @@ function envValue(env: Env, name: string): string | undefined {
   return env[name] || env[name.toLowerCase()] || undefined;
 }
 
-/** The proxy @azure/core-rest-pipeline would use for this URL (HTTPS_PROXY || ALL_PROXY || HTTP_PROXY, NO_PROXY). */
-export function sdkProxyFor(url: string, env: Env): string | undefined {
-  const proxy = envValue(env, 'HTTPS_PROXY') || envValue(env, 'ALL_PROXY') || envValue(env, 'HTTP_PROXY');
-  if (!proxy) return undefined;
-  let host: string;
-  try {
-    host = new URL(url).hostname;
-  } catch {
-    return proxy;
-  }
-  const noProxy = (envValue(env, 'NO_PROXY') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const p of noProxy) {
-    if (p.startsWith('.') ? host.endsWith(p) || host === p.slice(1) : host === p) return undefined;
-  }
-  return proxy;
-}
-
 /** Hosts whose certificates always chain to a public root: an untrusted root there means interception. */
 export function isMicrosoftHost(host: string): boolean {
   return /(^|\.)(microsoftonline\.com|microsoftonline\.us|microsoftonline\.cn|windows\.net|microsoft\.com|azure\.com|azure\.net|azure\.us|chinacloudapi\.cn|usgovcloudapi\.net|microsoft\.us|azure\.cn)$/i.test(

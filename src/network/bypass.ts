@@ -1,19 +1,16 @@
-// NO_PROXY analysis across consumers: entries the server's ARM/data-plane client ignores, and the
+// NO_PROXY analysis across consumers: bypass entries the server's own stacks ignore (the token stack and
+// the ARM/data-plane client read NO_PROXY differently, docs/server-behaviour-2.0.5.md §1.2), and the
 // managed-identity endpoint going through a proxy. Pure.
 
 import type { Endpoint } from '../core/endpoints.js';
 import type { Finding } from '../core/model.js';
 import { isCidr } from './addresses.js';
 import { redactProxyValue, type Env } from './proxy-env.js';
-import { CONSUMER_SHORT, routeFor, serverGlobToRegex, type Consumer, type RouteOptions } from './routes.js';
+import { CONSUMERS, CONSUMER_SHORT, routeFor, serverUsesWebProxy, type RouteOptions } from './routes.js';
+
+export { serverUsesWebProxy };
 
 export const IMDS_URL = 'http://169.254.169.254/metadata/identity/oauth2/token';
-
-/** Is the server's client in WebProxy mode (a usable upper-case proxy variable)? */
-export function serverUsesWebProxy(env: Env): boolean {
-  const name = env.ALL_PROXY !== undefined ? 'ALL_PROXY' : env.HTTPS_PROXY !== undefined ? 'HTTPS_PROXY' : env.HTTP_PROXY !== undefined ? 'HTTP_PROXY' : undefined;
-  return !!name && !!env[name] && /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(env[name]!.trim());
-}
 
 /** The glob the server would honour for a suffix-style entry (".x.y" or "x.y" -> "*.x.y"). */
 export function serverGlobFor(entry: string): string | undefined {
@@ -22,65 +19,134 @@ export function serverGlobFor(entry: string): string | undefined {
   return `*.${e.replace(/^\.+/, '')}`;
 }
 
+/** An entry for `host` in the given dialect, derived from an entry another consumer honours. */
+export function suggestedEntry(dialect: 'dotnet-env' | 'server-glob', host: string, entry: string): string {
+  const h = host.toLowerCase();
+  const base = entry.trim().toLowerCase().replace(/:\d+$/, '').replace(/^\*/, '').replace(/^\.+/, '');
+  const parent = base && base !== h && h.endsWith(`.${base}`) ? base : undefined;
+  if (dialect === 'server-glob') {
+    if (entry.trim() === '*') return '*';
+    return parent ? `*.${parent}` : `*${h}`;
+  }
+  return parent ? `.${parent}` : h;
+}
+
 const AZURE_HINT = /(windows\.net|azure\.(com|net|cn|us)|microsoftonline|microsoft\.(com|us)|chinacloudapi\.cn|usgovcloudapi\.net|privatelink|azurecr\.io|azconfig\.io)$/i;
+/** Entries aimed at the authority: only token requests (Azure.Core) go there. */
+const AUTHORITY_HINT = /(^|\.)(microsoftonline\.(com|us|cn)|login\.[a-z.]+)$/i;
+
+const DIALECT_TEXT: Record<'dotnet-env' | 'server-glob', string> = {
+  'dotnet-env': "with .NET rules (exact host names and '.suffix' entries only; '*', '*.suffix', bare parent domains, host:port and CIDRs match nothing)",
+  'server-glob': "as anchored '*'-globs (only entries with '*' such as '*.blob.core.windows.net' match; plain names, '.suffix' entries and CIDRs never do)",
+};
+
+const SERVER_PART: Record<'azure-core' | 'server-http', string> = {
+  'azure-core': "the server's token requests (Azure.Core)",
+  'server-http': "the server's ARM/data-plane client",
+};
 
 /**
- * proxy.bypass-ignored-by-server: an endpoint the other consumers bypass but the server proxies
- * (per endpoint), and Azure-looking suffix entries the server can never match (per entry).
+ * proxy.bypass-ignored-by-server (docs/server-behaviour-2.0.5.md §1.2): per endpoint the server uses
+ * (authority: token stack; ARM and resources: ARM/data-plane client), a bypass that another consumer
+ * (or the server's other stack) honours but the server's own stack does not, so the server sends that
+ * host through the proxy (warning); then Azure-looking entries the server can never match (info).
  */
 export function bypassFindings(env: Env, endpoints: readonly Endpoint[], opts: RouteOptions = {}): Finding[] {
   const out: Finding[] = [];
-  if (!serverUsesWebProxy(env) || !env.NO_PROXY) return out;
   const reported = new Set<string>();
   for (const ep of endpoints) {
-    if (ep.role === 'authority' || ep.role === 'authority-alias' || ep.role === 'managed-identity') continue; // token calls use Azure.Core
-    const server = routeFor('server-http', ep.url, env, opts);
-    if (server.via !== 'proxy') continue;
-    const others = (['azure-core', 'node-undici', 'azure-cli'] as Consumer[])
+    // Only hosts the server contacts (§5): not the authority alias, not Graph; managed identity: imdsFindings.
+    if (ep.role !== 'authority' && ep.role !== 'arm' && ep.role !== 'resource') continue;
+    const sc: 'azure-core' | 'server-http' = ep.role === 'authority' ? 'azure-core' : 'server-http';
+    const server = routeFor(sc, ep.url, env, opts);
+    if (server.via !== 'proxy' || server.broken) continue;
+    const others = CONSUMERS.filter((c) => c !== sc)
       .map((c) => routeFor(c, ep.url, env, opts))
       .filter((r) => r.via === 'direct' && r.bypassEntry !== undefined);
     if (!others.length) continue;
     const entry = others[0]!.bypassEntry!;
     reported.add(entry.toLowerCase());
-    const glob = serverGlobFor(entry);
+    const dialect = server.bypassDialect === 'server-glob' ? 'server-glob' : 'dotnet-env';
+    const variable = server.noProxyVariable ?? 'NO_PROXY';
+    const suggestion = suggestedEntry(dialect, ep.host, entry);
     const target = `${ep.host}:${ep.port}`;
+    const fromLower = dialect === 'server-glob' && env.NO_PROXY === undefined && env.no_proxy !== undefined;
+    const verb = sc === 'azure-core' ? 'read' : 'reads';
+    const reads = fromLower
+      ? `${verb} only upper-case NO_PROXY while an upper-case proxy variable is set (lower-case no_proxy is ignored), ${DIALECT_TEXT[dialect]}`
+      : `${verb} ${variable} ${DIALECT_TEXT[dialect]}`;
+    const entryVar = others[0]!.noProxyVariable ?? 'NO_PROXY';
     out.push({
       code: 'proxy.bypass-ignored-by-server',
       severity: 'warning',
       message:
-        `NO_PROXY entry '${entry}' makes ${others.map((r) => CONSUMER_SHORT[r.consumer]).join(', ')} go direct to ${ep.host}, but the server's ARM/data-plane client ` +
-        `only honours '*' globs and sends it through ${server.proxy}. With a private endpoint or a proxy that blocks ${ep.host}, the server fails where the other tools work.`,
+        `${entryVar} entry '${entry}' makes ${others.map((r) => CONSUMER_SHORT[r.consumer]).join(', ')} go direct to ${ep.host}, but ${SERVER_PART[sc]} ` +
+        `${reads}, so ${ep.host} goes through ${server.proxy}. With a private endpoint or a proxy that blocks ${ep.host}, the server fails where the other tools work.`,
       target,
       evidence: {
         target,
         entry,
         bypassedBy: others.map((r) => r.consumer).join(','),
+        serverConsumer: sc,
         serverRoute: `proxy ${server.proxy}`,
-        suggestedEntry: glob ?? null,
+        serverDialect: dialect,
+        serverReads: variable,
+        suggestedEntry: suggestion,
       },
       fix: {
-        summary: glob ? `Add '${glob}' to NO_PROXY (keep '${entry}' for the other tools).` : `Add a '*' glob covering ${ep.host} to NO_PROXY.`,
+        summary: `Add '${suggestion}' to ${variable} (keep '${entry}' for the other tools).`,
         actor: 'user',
-        commands: glob ? [`export NO_PROXY="$NO_PROXY,${glob}"`] : undefined,
+        commands: [`export ${variable}="$${variable},${suggestion}"`],
       },
     });
   }
-  for (const raw of env.NO_PROXY.split(',')) {
-    const entry = raw.trim();
-    if (!entry || reported.has(entry.toLowerCase())) continue;
-    if (serverGlobToRegex(entry) && entry.includes('*')) continue; // a glob: the server honours it
-    if (!AZURE_HINT.test(entry.replace(/^\.+/, ''))) continue;
-    const glob = serverGlobFor(entry)!;
-    const alreadyGlobbed = env.NO_PROXY.split(',').some((e) => e.trim().toLowerCase() === glob.toLowerCase());
-    if (alreadyGlobbed) continue;
-    out.push({
-      code: 'proxy.bypass-ignored-by-server',
-      severity: 'info',
-      message: `NO_PROXY entry '${entry}' is ignored by the server's ARM/data-plane client, which only honours '*' globs such as '${glob}'.`,
-      target: 'NO_PROXY',
-      evidence: { entry, suggestedEntry: glob },
-      fix: { summary: `Add '${glob}' to NO_PROXY.`, actor: 'user', commands: [`export NO_PROXY="$NO_PROXY,${glob}"`] },
-    });
+  // Entries the server's ARM/data-plane WebProxy can never match (it never contacts the authority, so
+  // entries aimed at login hosts are left out).
+  if (serverUsesWebProxy(env)) {
+    const upper = env.NO_PROXY;
+    const list = upper ?? env.no_proxy ?? '';
+    const fromLower = upper === undefined;
+    for (const raw of list.split(',')) {
+      const entry = raw.trim();
+      if (!entry || reported.has(entry.toLowerCase())) continue;
+      if (!fromLower && entry.includes('*')) continue; // a glob: the server honours it
+      const bare = entry.replace(/^\.+/, '').replace(/^\*\.?/, '');
+      if (!AZURE_HINT.test(bare) || AUTHORITY_HINT.test(bare)) continue;
+      const glob = entry.includes('*') ? entry : serverGlobFor(entry)!;
+      if (!fromLower && list.split(',').some((e) => e.trim().toLowerCase() === glob.toLowerCase())) continue;
+      reported.add(entry.toLowerCase());
+      out.push({
+        code: 'proxy.bypass-ignored-by-server',
+        severity: 'info',
+        message: fromLower
+          ? `no_proxy entry '${entry}' is ignored by the server's ARM/data-plane client: with an upper-case proxy variable set it reads only upper-case NO_PROXY, and only '*' globs such as '${glob}'.`
+          : `NO_PROXY entry '${entry}' is ignored by the server's ARM/data-plane client, which only honours '*' globs such as '${glob}'.`,
+        target: fromLower ? 'no_proxy' : 'NO_PROXY',
+        evidence: { entry, suggestedEntry: glob, serverConsumer: 'server-http', serverDialect: 'server-glob', serverReads: 'NO_PROXY' },
+        fix: { summary: `Add '${glob}' to NO_PROXY.`, actor: 'user', commands: [`export NO_PROXY="$NO_PROXY,${glob}"`] },
+      });
+    }
+  }
+  // Entries aimed at the authority that the token stack (.NET rules) can never match.
+  const token = routeFor('azure-core', 'https://login.microsoftonline.com', { ...env, NO_PROXY: undefined, no_proxy: undefined }, opts);
+  if (token.via === 'proxy') {
+    const variable = env.no_proxy !== undefined ? 'no_proxy' : 'NO_PROXY';
+    for (const raw of (env[variable] ?? '').split(',')) {
+      const entry = raw.trim();
+      if (!entry || reported.has(entry.toLowerCase()) || !entry.includes('*')) continue;
+      const bare = entry.replace(/^\*\.?/, '');
+      if (!bare || !AUTHORITY_HINT.test(bare)) continue;
+      const suggestion = `.${bare.replace(/^\.+/, '')}`;
+      reported.add(entry.toLowerCase());
+      out.push({
+        code: 'proxy.bypass-ignored-by-server',
+        severity: 'info',
+        message: `${variable} entry '${entry}' is ignored by the server's token requests (Azure.Core), which read ${variable} ${DIALECT_TEXT['dotnet-env']}; '${suggestion}' would match.`,
+        target: variable,
+        evidence: { entry, suggestedEntry: suggestion, serverConsumer: 'azure-core', serverDialect: 'dotnet-env', serverReads: variable },
+        fix: { summary: `Add '${suggestion}' to ${variable}.`, actor: 'user', commands: [`export ${variable}="$${variable},${suggestion}"`] },
+      });
+    }
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { nameToString } from './tls.js';
 function pathDetails(p: PathObservation): Record<string, unknown> {
   const out: Record<string, unknown> = { route: p.via === 'direct' ? 'direct' : `proxy ${p.proxy ?? ''}`, consumers: p.consumers };
   if (p.skipped) out.skipped = p.skipped;
+  if (p.credentialsDroppedBy?.length) out.proxyCredentials = `in ${p.credentialsDroppedBy[0]!.variable}, not sent by ${p.credentialsDroppedBy.map((x) => x.consumer).join(', ')} (.NET WebProxy drops user info)`;
   if (p.proxyConnect) {
     const c = p.proxyConnect;
     out.proxyConnect = c.ok

@@ -94,6 +94,8 @@ export interface PathObservation {
   /** Redacted proxy URL. */
   proxy?: string;
   proxyVariable?: string;
+  /** Consumers on this path that do not send the proxy URL's credentials (the server's WebProxy). */
+  credentialsDroppedBy?: { consumer: Consumer; variable: string }[];
   consumers: Consumer[];
   /** Not probed, and why (e.g. the name does not resolve locally). */
   skipped?: string;

@@ -1,6 +1,7 @@
 // Turns an EndpointDiagnosis into findings: one place for the network codes' messages, severities,
 // evidence and fixes. Pure (platform is a parameter), so every code is unit-testable.
 
+import type { Endpoint } from '../core/endpoints.js';
 import type { Actor, Finding, Fix, Severity } from '../core/model.js';
 import { CONSUMER_LABEL, type Consumer } from './routes.js';
 import { STORE_OF, type EndpointDiagnosis, type PathObservation, type StoreId, type StoreVerdict, type TlsObservation } from './diagnosis.js';
@@ -257,7 +258,7 @@ function tcpFinding(d: EndpointDiagnosis, p: PathObservation): Finding | undefin
   };
 }
 
-function proxyFinding(d: EndpointDiagnosis, p: PathObservation): Finding | undefined {
+function proxyFinding(d: EndpointDiagnosis, p: PathObservation, opts: FindingOptions = {}): Finding | undefined {
   const pc = p.proxyConnect;
   if (!pc || pc.ok || pc.skipped || pc.error === 'ABORTED') return undefined;
   const ep = d.endpoint;
@@ -297,6 +298,49 @@ function proxyFinding(d: EndpointDiagnosis, p: PathObservation): Finding | undef
     };
   }
   const status = pc.status ?? 0;
+  const dropped = p.credentialsDroppedBy ?? [];
+  if ((status === 407 || status === 401) && !pc.credentialsOffered && dropped.length) {
+    // The proxy URL has credentials, but the server's WebProxy (built from an upper-case variable) never
+    // sends them: token requests work (Azure.Core sends them), every ARM/data-plane request gets 407.
+    const vars = [...new Set(dropped.map((x) => x.variable))];
+    const variable = vars[0]!;
+    const platform = opts.platform ?? process.platform;
+    const upperSet = ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY'];
+    const commands =
+      platform === 'win32'
+        ? undefined
+        : [`export https_proxy="$${variable}"   # the same URL, credentials included, in lower case`, `unset ${upperSet.join(' ')}`];
+    return {
+      code: 'proxy.auth-required',
+      severity: sev,
+      message:
+        `The proxy ${p.proxy} requires authentication (${status}) for CONNECT ${target}. ${variable} contains user:password, but ` +
+        `${who(p.consumers, d.serverConsumer) === 'Azure MCP Server' ? "the Azure MCP Server's ARM/data-plane client" : consumersText(p.consumers)} never sends it: ` +
+        `the server builds a .NET WebProxy from the upper-case variable, which drops the URL's user info. Token requests (which do send the credentials) can work ` +
+        `while every request to ${ep.host} fails with 407. ${affects}`,
+      target,
+      evidence: {
+        ...base,
+        status,
+        authSchemes: pc.authSchemes.join(', ') || 'none advertised',
+        credentialsOffered: false,
+        credentialsInUrl: true,
+        credentialsDroppedBy: dropped.map((x) => x.consumer).join(','),
+        symptom: 'credentials-dropped-by-server',
+      },
+      fix:
+        platform === 'win32'
+          ? fix(
+              'Windows environment variables are case-insensitive, so the server always reads the proxy from the upper-case name and never sends its credentials: ask for a proxy exemption for the Azure endpoints, or run a local authenticating proxy (Px, Cntlm) and point the variables at it.',
+              'network-admin',
+            )
+          : fix(
+              `Put the proxy URL (with credentials) in lower-case https_proxy and unset the upper-case HTTPS_PROXY/HTTP_PROXY/ALL_PROXY: with lower-case variables only, both the server's token requests and its ARM/data-plane calls send the credentials. (NO_PROXY is then read with .NET rules: exact hosts and .suffix entries, no *-globs.)`,
+              'user',
+              commands,
+            ),
+    };
+  }
   if (status === 407 || (status === 401 && pc.credentialsOffered)) {
     const schemes = pc.authSchemes.join(', ') || 'none advertised';
     const basic = pc.authSchemes.some((s) => /^basic$/i.test(s));
@@ -311,7 +355,7 @@ function proxyFinding(d: EndpointDiagnosis, p: PathObservation): Finding | undef
         `The proxy ${p.proxy} requires authentication (${status}) for CONNECT ${target}: ${detail}. Offered schemes: ${schemes}.` +
         (integrated.length && !basic ? ' Only integrated Windows authentication is offered, which the .NET env proxy, the Azure CLI and Node cannot do with URL credentials.' : '') +
         ` ${affects}`,
-      target: pc.proxyAddress,
+      target,
       evidence: { ...base, status, authSchemes: schemes, credentialsOffered: pc.credentialsOffered, symptom: pc.credentialsOffered ? 'credentials-rejected' : 'no-credentials' },
       fix:
         integrated.length && !basic
@@ -574,7 +618,7 @@ export function endpointFindings(d: EndpointDiagnosis, opts: FindingOptions = {}
       continue;
     }
     if (p.skipped) continue;
-    const pf = proxyFinding(d, p);
+    const pf = proxyFinding(d, p, opts);
     if (pf) out.push(pf);
     const tf = tcpFinding(d, p);
     if (tf) out.push(tf);
@@ -592,7 +636,30 @@ export function endpointFindings(d: EndpointDiagnosis, opts: FindingOptions = {}
     const h = httpFinding(d, p);
     if (h) out.push(h);
   }
-  return out;
+  return notUsedByServer(d.endpoint) ? out.map((f) => downgradeUnused(f, d.endpoint)) : out;
+}
+
+/**
+ * Hosts the documentation lists as required but the Azure MCP Server 2.0.5 was never seen to contact
+ * (docs/server-behaviour-2.0.5.md §5): the authority alias (login.windows.net) and Microsoft Graph.
+ */
+export function notUsedByServer(ep: Pick<Endpoint, 'role'>): boolean {
+  return ep.role === 'authority-alias' || ep.role === 'graph';
+}
+
+/** An error on a host the server does not use is a warning, with the reason in the message. */
+function downgradeUnused(f: Finding, ep: Endpoint): Finding {
+  if (f.severity !== 'error') return f;
+  const what = ep.role === 'graph' ? 'Microsoft Graph' : 'the authority alias';
+  return {
+    ...f,
+    severity: 'warning',
+    message:
+      f.message.replace(/ Affects: Azure MCP Server\./, '').replace(/, which the Azure MCP Server uses: its requests fail with a certificate error/, '') +
+      ` ${ep.host} (${what}) is listed as required in the Azure MCP Server documentation, but the server's commands seen so far (token requests, ARM, data plane) do not use it, ` +
+      'so this does not make them fail; other tools do use it (the Azure CLI, the Azure portal).',
+    evidence: { ...(f.evidence ?? {}), downgradedFrom: 'error', serverUsesHost: false },
+  };
 }
 
 /** Codes that mean "this endpoint cannot be reached by this consumer". */

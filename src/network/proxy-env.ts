@@ -126,36 +126,12 @@ export function proxyEnvSummary(env: Env): Record<string, string> {
   return out;
 }
 
-function normaliseProxyForCompare(v: string): string {
-  const raw = v.trim();
-  const hasScheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(raw);
-  try {
-    const u = new URL(hasScheme ? raw : `http://${raw}`);
-    return u.href.replace(/\/$/, '').toLowerCase();
-  } catch {
-    return raw.toLowerCase();
-  }
-}
 
-function normaliseNoProxyForCompare(v: string): string {
-  return v
-    .split(/[,\s]+/)
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean)
-    .sort()
-    .join(',');
-}
 
-const PAIRS: Array<{ upper: ProxyVariable; lower: ProxyVariable; kind: 'proxy' | 'no-proxy' }> = [
-  { upper: 'HTTPS_PROXY', lower: 'https_proxy', kind: 'proxy' },
-  { upper: 'HTTP_PROXY', lower: 'http_proxy', kind: 'proxy' },
-  { upper: 'ALL_PROXY', lower: 'all_proxy', kind: 'proxy' },
-  { upper: 'NO_PROXY', lower: 'no_proxy', kind: 'no-proxy' },
-];
 
 /**
- * Static validation of the proxy variables: unparsable URLs, missing or unsupported schemes,
- * upper/lower case pairs that disagree, and ALL_PROXY vs HTTPS_PROXY precedence differences.
+ * Static validation of the proxy variables: unparsable URLs, missing or unsupported schemes.
+ * (Upper/lower case conflicts and stack precedence: src/network/precedence.ts.)
  * (An https:// scheme aimed at a plain proxy is found by the CONNECT probe: proxy.scheme-mismatch.)
  */
 export function validateProxyEnv(env: Env): Finding[] {
@@ -196,53 +172,6 @@ export function validateProxyEnv(env: Env): Finding[] {
         },
       });
     }
-  }
-  for (const pair of PAIRS) {
-    const u = env[pair.upper];
-    const l = env[pair.lower];
-    if (u === undefined || l === undefined) continue;
-    const differ =
-      pair.kind === 'proxy'
-        ? normaliseProxyForCompare(u) !== normaliseProxyForCompare(l)
-        : normaliseNoProxyForCompare(u) !== normaliseNoProxyForCompare(l);
-    if (!differ) continue;
-    const show = (v: string): string => (pair.kind === 'proxy' ? redactProxyValue(v) : v);
-    findings.push({
-      code: 'proxy.env-conflict',
-      severity: 'warning',
-      message:
-        `${pair.upper} ('${show(u)}') and ${pair.lower} ('${show(l)}') disagree. Azure.Core token requests, Node/undici and the Azure CLI ` +
-        `prefer the lower-case value; the server's ARM/data-plane client reads only ${pair.upper}.`,
-      target: pair.upper,
-      evidence: {
-        upper: pair.upper,
-        upperValue: show(u),
-        lower: pair.lower,
-        lowerValue: show(l),
-        lowerCaseWinsFor: 'azure-core,node-undici,azure-cli',
-        upperCaseWinsFor: 'server-http',
-      },
-      fix: {
-        summary: `Give ${pair.upper} and ${pair.lower} the same value, or unset one of them.`,
-        actor: 'user',
-        commands: [`unset ${pair.lower}`, `export ${pair.lower}="$${pair.upper}"`],
-      },
-    });
-  }
-  // ALL_PROXY wins in the server's own client; protocol-specific variables win everywhere else.
-  const all = env.ALL_PROXY;
-  const specific = isSet(env.HTTPS_PROXY) ? 'HTTPS_PROXY' : isSet(env.HTTP_PROXY) ? 'HTTP_PROXY' : undefined;
-  if (isSet(all) && specific && normaliseProxyForCompare(all) !== normaliseProxyForCompare(env[specific]!)) {
-    findings.push({
-      code: 'proxy.precedence-differs',
-      severity: 'warning',
-      message:
-        `ALL_PROXY ('${redactProxyValue(all)}') and ${specific} ('${redactProxyValue(env[specific]!)}') name different proxies. ` +
-        `The server's ARM/data-plane client uses ALL_PROXY first; token requests (Azure.Core), Node and the Azure CLI use ${specific}.`,
-      target: 'ALL_PROXY',
-      evidence: { allProxy: redactProxyValue(all), specific, specificValue: redactProxyValue(env[specific]!) },
-      fix: { summary: `Unset ALL_PROXY or set it to the same proxy as ${specific}.`, actor: 'user', commands: ['unset ALL_PROXY all_proxy'] },
-    });
   }
   return findings;
 }

@@ -1,16 +1,37 @@
 // Route decision per consumer: would this consumer send a request for `url` directly or through a
-// proxy, given the env? Four consumers matter for Azure MCP Server users:
-//  - 'azure-core'  : .NET Azure.Core default transport = .NET HttpClient.DefaultProxy -> HttpEnvironmentProxy
-//                    (the server's token requests to Entra, and managed identity). dotnet/runtime
-//                    HttpEnvironmentProxy(.Unix).cs: lower case first; http_proxy ignores HTTP_PROXY when
-//                    GATEWAY_INTERFACE is set; ALL_PROXY fills whichever protocol has no proxy; https
-//                    requests never fall back to the HTTP proxy; NO_PROXY: exact host, or ".x" = x and *.x.
-//  - 'server-http' : the server's own HttpClient for ARM and data-plane calls (HttpClientFactoryConfigurator):
-//                    upper case only, ALL_PROXY ?? HTTPS_PROXY ?? HTTP_PROXY into a WebProxy whose BypassList
-//                    is NO_PROXY entries turned into ^glob$ regexes matched against scheme://host[:port],
-//                    so only '*'-globs ever match. No usable upper-case proxy -> .NET default proxy (as above).
+// proxy, given the env? Rules as MEASURED on Azure MCP Server 2.0.5 (docs/server-behaviour-2.0.5.md §1):
+//  - 'azure-core'  : the server's token stack (Azure.Identity -> Azure.Core -> .NET HttpClient default
+//                    proxy = HttpEnvironmentProxy). For https URLs: `https_proxy ?? HTTPS_PROXY`, then
+//                    `all_proxy ?? ALL_PROXY`; HTTP_PROXY/http_proxy never apply to https. Lower case wins
+//                    per variable (an empty or unusable value falls through to the other case). Bypass =
+//                    the "dotnet-env" dialect: `no_proxy ?? NO_PROXY`, comma-separated, trimmed,
+//                    case-insensitive; an entry matches when it equals the host, or starts with '.' and the
+//                    host ends with it (".x" also matches "x" itself, per the .NET source); '*', '*.suffix',
+//                    bare parent domains, host:port and CIDRs match nothing. Sends the proxy URL's user info
+//                    (after a 407 challenge).
+//  - 'server-http' : the server's own HttpClient for ARM and data plane. When any UPPER-CASE ALL_PROXY /
+//                    HTTPS_PROXY / HTTP_PROXY is non-empty: proxy = the first non-empty of ALL_PROXY,
+//                    HTTPS_PROXY, HTTP_PROXY, in a .NET WebProxy that DROPS the URL's user info (an
+//                    authenticating proxy answers 407 to every ARM/data-plane request, §1.3); lower-case
+//                    variables, no_proxy included, are then ignored; bypass = the "server-glob" dialect from
+//                    upper-case NO_PROXY only: each trimmed entry becomes an anchored, case-insensitive glob
+//                    ('*' = any characters) matched against "scheme://host[:port]", so in practice only
+//                    entries with '*' match ('*' alone = everything; '*.azure.com' and '*azure.com' match
+//                    management.azure.com). Otherwise (no upper-case proxy variable): exactly the
+//                    'azure-core' rules, credentials included.
 //  - 'node-undici' : undici EnvHttpProxyAgent (lib/dispatcher/env-http-proxy-agent.js).
 //  - 'azure-cli'   : Python requests (urllib getproxies_environment + requests.utils.should_bypass_proxies).
+//
+// Exported for the credential probes (src/probes/credentials/), which must send token requests exactly
+// the way the server does:
+//   serverTokenRoute(url: string | URL, env: Env, opts?: RouteOptions): ServerRoute
+//       the route of the server's TOKEN requests (azure-core rules). {via:'direct', reason} or
+//       {via:'proxy', proxyUrl (WITH credentials, for use only, never print), displayUrl (password
+//       masked), variable, sendsCredentials, reason}.
+//   serverClientRoute(url: string | URL, env: Env, opts?: RouteOptions): ServerRoute
+//       the same for the server's ARM/data-plane requests (server-http rules; proxyUrl has NO
+//       credentials when the server drops them, plus `broken` when the server cannot use the value).
+// The trust store the server uses: serverTrustedCaPems() in src/probes/trust-stores.ts.
 
 import { ipv4InCidr, isCidr, isIpLiteral } from './addresses.js';
 import { parseProxyValue, redactProxyValue, type Env, type ParsedProxy } from './proxy-env.js';
@@ -42,10 +63,24 @@ export interface Route {
   proxyHost?: string;
   proxyPort?: number;
   proxyHasCredentials?: boolean;
+  /**
+   * The consumer sends the URL's credentials to the proxy (Basic). False when the URL has none, and
+   * for the server's WebProxy, which drops the user info (then `credentialsDropped` is true).
+   */
+  sendsCredentials?: boolean;
+  /** The proxy URL has user info, but this consumer never sends it (server-http + upper-case variable). */
+  credentialsDropped?: boolean;
   /** Env variable the proxy came from (the probe re-reads it to build Proxy-Authorization). */
   variable?: string;
   /** NO_PROXY entry that caused a bypass. */
   bypassEntry?: string;
+  /**
+   * How this consumer reads the bypass list: 'dotnet-env' (exact host or .suffix), 'server-glob'
+   * (anchored *-globs, the server's WebProxy), 'undici', 'python'.
+   */
+  bypassDialect?: BypassDialect;
+  /** The bypass variable this consumer reads ('no_proxy' or 'NO_PROXY'). */
+  noProxyVariable?: 'no_proxy' | 'NO_PROXY';
   /** Why this route, in one line. */
   reason: string;
   /** The consumer cannot use the configured proxy at all: every request fails. */
@@ -53,6 +88,8 @@ export interface Route {
   /** The route may differ from the env model (system proxy on Windows/macOS). */
   uncertain?: string;
 }
+
+export type BypassDialect = 'dotnet-env' | 'server-glob' | 'undici' | 'python';
 
 export interface RouteOptions {
   platform?: NodeJS.Platform;
@@ -77,6 +114,7 @@ function proxyRoute(consumer: Consumer, p: ParsedProxy, reason: string): Route {
     proxyHost: p.host,
     proxyPort: p.port,
     proxyHasCredentials: p.hasCredentials,
+    sendsCredentials: p.hasCredentials,
     variable: p.variable,
     reason,
   };
@@ -192,9 +230,15 @@ export function serverNoProxyMatch(noProxy: string | undefined, t: Target): stri
   return undefined;
 }
 
+/** The upper-case variable the server's WebProxy is built from: first non-empty of ALL_PROXY, HTTPS_PROXY, HTTP_PROXY. */
+export function serverProxyVariable(env: Env): 'ALL_PROXY' | 'HTTPS_PROXY' | 'HTTP_PROXY' | undefined {
+  for (const n of ['ALL_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY'] as const) if (nonEmpty(env, n) !== undefined) return n;
+  return undefined;
+}
+
 function serverHttpRoute(t: Target, env: Env, platform: NodeJS.Platform): Route {
   const consumer: Consumer = 'server-http';
-  const name = env.ALL_PROXY !== undefined ? 'ALL_PROXY' : env.HTTPS_PROXY !== undefined ? 'HTTPS_PROXY' : env.HTTP_PROXY !== undefined ? 'HTTP_PROXY' : undefined;
+  const name = serverProxyVariable(env);
   const value = name ? env[name] : undefined;
   if (!name || !value) {
     return dotnetDefaultRoute(consumer, t, env, platform, 'no upper-case proxy variable, so .NET default proxy: ');
@@ -226,11 +270,16 @@ function serverHttpRoute(t: Target, env: Env, platform: NodeJS.Platform): Route 
   if (entry !== undefined) {
     return { consumer, via: 'direct', bypassEntry: entry, reason: `NO_PROXY glob '${entry}' matches` };
   }
-  return proxyRoute(
-    consumer,
-    p,
-    `${name}${env.NO_PROXY ? ' (no NO_PROXY entry matches: the server only honours *-globs such as *.example.com)' : ''}`,
-  );
+  const notes: string[] = [];
+  if (env.NO_PROXY) notes.push('no NO_PROXY entry matches: the server only honours *-globs such as *.example.com');
+  else if (env.no_proxy) notes.push('lower-case no_proxy is ignored while an upper-case proxy variable is set');
+  if (p.hasCredentials) notes.push('credentials in the URL are not sent: .NET WebProxy drops user info');
+  const r = proxyRoute(consumer, p, `${name}${notes.length ? ` (${notes.join('; ')})` : ''}`);
+  if (p.hasCredentials) {
+    r.sendsCredentials = false;
+    r.credentialsDropped = true;
+  }
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,9 +390,7 @@ function pythonRoute(t: Target, env: Env): Route {
 
 // ---------------------------------------------------------------------------------------------
 
-export function routeFor(consumer: Consumer, url: string | URL, env: Env, opts: RouteOptions = {}): Route {
-  const t = target(url);
-  const platform = opts.platform ?? process.platform;
+function routeOf(consumer: Consumer, t: Target, env: Env, platform: NodeJS.Platform): Route {
   switch (consumer) {
     case 'azure-core':
       return dotnetDefaultRoute('azure-core', t, env, platform);
@@ -354,6 +401,98 @@ export function routeFor(consumer: Consumer, url: string | URL, env: Env, opts: 
     case 'azure-cli':
       return pythonRoute(t, env);
   }
+}
+
+const lowerFirst = (env: Env): 'no_proxy' | 'NO_PROXY' => (env.no_proxy !== undefined ? 'no_proxy' : 'NO_PROXY');
+
+export function routeFor(consumer: Consumer, url: string | URL, env: Env, opts: RouteOptions = {}): Route {
+  const r = routeOf(consumer, target(url), env, opts.platform ?? process.platform);
+  if (consumer === 'server-http' && serverUsesWebProxy(env)) {
+    r.bypassDialect = 'server-glob';
+    r.noProxyVariable = 'NO_PROXY';
+  } else if (consumer === 'azure-core' || consumer === 'server-http') {
+    r.bypassDialect = 'dotnet-env';
+    r.noProxyVariable = lowerFirst(env);
+  } else if (consumer === 'node-undici') {
+    r.bypassDialect = 'undici';
+    r.noProxyVariable = lowerFirst(env);
+  } else {
+    r.bypassDialect = 'python';
+    r.noProxyVariable = env.no_proxy ? 'no_proxy' : 'NO_PROXY';
+  }
+  return r;
+}
+
+/**
+ * Is the server's ARM/data-plane client in WebProxy mode (an upper-case proxy variable it accepts)?
+ * Then it reads upper-case variables only, drops the URL's credentials and uses the 'server-glob' dialect.
+ */
+export function serverUsesWebProxy(env: Env): boolean {
+  const name = serverProxyVariable(env);
+  if (!name) return false;
+  const v = env[name]!.trim();
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(v)) return parseProxyValue(name, v).problem !== 'unparsable';
+  // "proxy.corp:8080" is an absolute URI with scheme "proxy.corp" (a broken WebProxy); "10.0.0.1:3128" is not one.
+  return /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(v);
+}
+
+/** A server request's route in a form a probe can use (see the header of this file). */
+export type ServerRoute =
+  | { via: 'direct'; reason: string; bypassEntry?: string; uncertain?: string }
+  | {
+      via: 'proxy';
+      /** Proxy URL to connect through: scheme://[user:pass@]host:port. Holds the password when sent: never print it. */
+      proxyUrl: string;
+      /** The same URL with user info masked (safe to print). */
+      displayUrl: string;
+      variable: string;
+      /** The server sends the URL's credentials (after a 407 challenge). */
+      sendsCredentials: boolean;
+      /** The URL has credentials the server does not send (ARM/data plane with an upper-case variable). */
+      credentialsDropped: boolean;
+      reason: string;
+      /** The server cannot use this proxy value at all (every request fails). */
+      broken?: string;
+    };
+
+function toServerRoute(r: Route, env: Env): ServerRoute {
+  if (r.via === 'direct') {
+    const d: ServerRoute = { via: 'direct', reason: r.reason };
+    if (r.bypassEntry !== undefined) d.bypassEntry = r.bypassEntry;
+    if (r.uncertain) d.uncertain = r.uncertain;
+    return d;
+  }
+  const variable = r.variable ?? '';
+  const raw = (env[variable] ?? '').trim();
+  let proxyUrl = raw;
+  try {
+    const u = new URL(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(raw) ? raw : `http://${raw}`);
+    const auth = r.sendsCredentials && (u.username || u.password) ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
+    proxyUrl = `${u.protocol}//${auth}${u.host}`;
+  } catch {
+    /* broken route: keep the raw value */
+  }
+  const out: ServerRoute = {
+    via: 'proxy',
+    proxyUrl,
+    displayUrl: r.proxy ?? redactProxyValue(raw),
+    variable,
+    sendsCredentials: r.sendsCredentials === true,
+    credentialsDropped: r.credentialsDropped === true,
+    reason: r.reason,
+  };
+  if (r.broken) out.broken = r.broken;
+  return out;
+}
+
+/** The route of the server's token requests (Azure.Identity/Azure.Core: the 'azure-core' rules). Pure. */
+export function serverTokenRoute(url: string | URL, env: Env, opts: RouteOptions = {}): ServerRoute {
+  return toServerRoute(routeFor('azure-core', url, env, opts), env);
+}
+
+/** The route of the server's ARM and data-plane requests (the 'server-http' rules). Pure. */
+export function serverClientRoute(url: string | URL, env: Env, opts: RouteOptions = {}): ServerRoute {
+  return toServerRoute(routeFor('server-http', url, env, opts), env);
 }
 
 export function routesFor(url: string | URL, env: Env, opts: RouteOptions = {}): Record<Consumer, Route> {
@@ -369,6 +508,10 @@ export interface NetworkPath {
   proxyHost?: string;
   proxyPort?: number;
   variable?: string;
+  /** The probe sends the credentials of `variable` (Basic) with the CONNECT. */
+  sendsCredentials?: boolean;
+  /** Consumers on this path whose proxy URL has credentials they do not send (the server's WebProxy). */
+  credentialsDroppedBy?: { consumer: Consumer; variable: string }[];
   consumers: Consumer[];
 }
 
@@ -379,10 +522,11 @@ export function distinctPaths(routes: Record<Consumer, Route>, consumers: readon
     const r = routes[c];
     if (r.broken) continue;
     // Different credentials for the same proxy are different paths (one may get 407, the other not).
+    // A consumer that drops the URL's credentials is a path of its own (it gets 407 where the others do not).
     const key =
       r.via === 'direct'
         ? 'direct'
-        : `proxy:${r.proxyScheme}://${r.proxyHost}:${r.proxyPort}${r.proxyHasCredentials ? `#${r.variable}` : ''}`;
+        : `proxy:${r.proxyScheme}://${r.proxyHost}:${r.proxyPort}${r.sendsCredentials ? `#${r.variable}` : ''}`;
     let p = paths.get(key);
     if (!p) {
       p = { key, via: r.via, consumers: [] };
@@ -392,8 +536,13 @@ export function distinctPaths(routes: Record<Consumer, Route>, consumers: readon
         p.proxyHost = r.proxyHost;
         p.proxyPort = r.proxyPort;
         p.variable = r.variable;
+        p.sendsCredentials = r.sendsCredentials === true;
       }
       paths.set(key, p);
+    }
+    if (r.credentialsDropped) {
+      p.credentialsDroppedBy ??= [];
+      p.credentialsDroppedBy.push({ consumer: c, variable: r.variable ?? '' });
     }
     p.consumers.push(c);
   }

@@ -222,7 +222,12 @@ export interface TrustResult {
 }
 
 /** Builds a path from the leaf through the presented certificates to an anchor in `store`. */
-export function verifyChain(presented: X509Certificate[], store: StoreIndex): TrustResult {
+/**
+ * Builds a path from the presented leaf to an anchor of `store`. `intermediates` are store
+ * certificates that may complete the path but are not anchors (the .NET server's Linux store: only
+ * self-signed certificates are roots, the others are intermediates).
+ */
+export function verifyChain(presented: X509Certificate[], store: StoreIndex, intermediates: readonly X509Certificate[] = []): TrustResult {
   const leaf = presented[0];
   if (!leaf) return { trusted: false, failure: 'missing-issuer', code: 'NO_CERTIFICATE', path: [] };
   const path: X509Certificate[] = [leaf];
@@ -238,7 +243,9 @@ export function verifyChain(presented: X509Certificate[], store: StoreIndex): Tr
         ? { trusted: false, failure: 'self-signed-leaf', code: 'DEPTH_ZERO_SELF_SIGNED_CERT', path }
         : { trusted: false, failure: 'untrusted-root', code: 'SELF_SIGNED_CERT_IN_CHAIN', path };
     }
-    const next = presented.find((p) => !seen.has(p.fingerprint256) && p.subject === cur.issuer && issuedBy(cur, p));
+    const next =
+      presented.find((p) => !seen.has(p.fingerprint256) && p.subject === cur.issuer && issuedBy(cur, p)) ??
+      intermediates.find((p) => !seen.has(p.fingerprint256) && p.subject === cur.issuer && issuedBy(cur, p));
     if (!next) {
       return {
         trusted: false,

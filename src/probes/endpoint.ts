@@ -119,7 +119,7 @@ function evaluateTrust(
       verdicts.push({ store: s.id, label: s.label, available: false, note: s.note });
       continue;
     }
-    const r = verifyChain(presented, s.index);
+    const r = verifyChain(presented, s.index, s.intermediates);
     const v: StoreVerdict = { store: s.id, label: s.label, available: true, trusted: r.trusted };
     if (r.trusted && r.anchor) {
       v.anchor = nameToString(parseDn(r.anchor.subject));
@@ -235,7 +235,10 @@ export async function diagnoseEndpoint(ep: Endpoint, deps: EndpointProbeDeps): P
     if (p.via === 'proxy') {
       obs.proxy = p.proxy;
       obs.proxyVariable = p.variable;
-      const authorization = p.variable ? basicAuthorization(deps.env[p.variable] ?? '') : undefined;
+      if (p.credentialsDroppedBy?.length) obs.credentialsDroppedBy = p.credentialsDroppedBy;
+      // Send the URL's credentials only when the path's consumers do: the server's WebProxy (upper-case
+      // variable) drops them, so its CONNECT is probed without, exactly as the server would send it.
+      const authorization = p.sendsCredentials && p.variable ? basicAuthorization(deps.env[p.variable] ?? '') : undefined;
       const pc = await proxyConnect(
         { scheme: p.proxyScheme ?? 'http', host: p.proxyHost ?? '', port: p.proxyPort ?? 80, authorization },
         { host: ep.host, port: ep.port },

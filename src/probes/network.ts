@@ -7,7 +7,7 @@ import type { CheckContext, Finding } from '../core/model.js';
 import { BLOCKING_CODES, endpointFindings, hostPort } from '../network/findings.js';
 import type { Route } from '../network/routes.js';
 import { budgetFor, diagnoseEndpoint, type EndpointProbeResult } from './endpoint.js';
-import { loadTrustStores, type TrustStore } from './trust-stores.js';
+import { loadTrustStores, osStorePems, type TrustStore } from './trust-stores.js';
 
 type Ctx = Pick<CheckContext, 'shared' | 'env' | 'options' | 'signal' | 'endpoints'>;
 
@@ -105,7 +105,9 @@ export async function networkVerdict(ctx: Ctx, hostOrUrl: string, role?: Endpoin
   const ep = endpointFor(ctx.endpoints, hostOrUrl, role);
   const { diagnosis } = await probeEndpoint(ctx, ep);
   const all = endpointFindings(diagnosis);
-  const blocking = all.filter((f) => BLOCKING_CODES.has(f.code) && f.severity === 'error');
+  // Errors on the server's route; on hosts the server does not use (authority alias, Graph) they are
+  // downgraded to warnings but still block a caller that does contact the host.
+  const blocking = all.filter((f) => BLOCKING_CODES.has(f.code) && (f.severity === 'error' || f.evidence?.downgradedFrom === 'error'));
   const inModel = [...ctx.endpoints.all, ctx.endpoints.managedIdentity].some((e) => e.id === ep.id);
   const serverPaths = diagnosis.paths.filter((p) => p.consumers.includes(diagnosis.serverConsumer));
   const probed = serverPaths.some((p) => !p.skipped) || diagnosis.dns.status !== 'ok';
@@ -122,4 +124,14 @@ export async function networkVerdict(ctx: Ctx, hostOrUrl: string, role?: Endpoin
         ? `${hostPort(ep.host, ep.port)} is reachable`
         : `${hostPort(ep.host, ep.port)} was not probed (${serverPaths.find((p) => p.skipped)?.skipped ?? 'no route'})`,
   };
+}
+
+/**
+ * The CA certificates the Azure MCP Server trusts (OS store, SSL_CERT_FILE / SSL_CERT_DIR honoured) as
+ * PEM strings for Node's `ca` option, from the run's memoised trust stores; undefined when the store
+ * cannot be read on this platform. For the credential probes.
+ */
+export async function serverTrustPems(ctx: Ctx): Promise<string[] | undefined> {
+  const os = (await trustStores(ctx)).find((s) => s.id === 'os');
+  return os?.available ? osStorePems(os) : undefined;
 }

@@ -1,14 +1,29 @@
 // Trust stores that decide whether a presented chain is accepted, per consumer:
-//  - 'os'        : the store the .NET server uses (Linux: OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR or the
-//                  distribution bundle and hashed /etc/ssl/certs; macOS/Windows: the system store when
-//                  this Node can read it).
+//  - 'os'        : the store the .NET server uses for BOTH its token requests and its ARM/data-plane
+//                  calls (docs/server-behaviour-2.0.5.md §2). Linux, as .NET's OpenSslCachedSystemStoreProvider
+//                  reads it: the bundle file = SSL_CERT_FILE when set (it REPLACES the default bundle),
+//                  else the distribution bundle; the directories = SSL_CERT_DIR (':'-separated) when set
+//                  (it REPLACES the default directory), else the OpenSSL default directory (/etc/ssl/certs);
+//                  every file in a directory is read (PEM only); self-signed certificates are roots,
+//                  the others only intermediates. NODE_EXTRA_CA_CERTS plays no part. macOS/Windows: the
+//                  system store when this Node can read it.
 //  - 'node'      : Node's bundled Mozilla roots + NODE_EXTRA_CA_CERTS (+ system store with NODE_USE_SYSTEM_CA=1).
 //  - 'azure-cli' : REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else the CLI's certifi bundle (only when az is installed).
+//
+// Exported for the credential probes (src/probes/credentials/), to send token requests with exactly the
+// server's trust (Node's `ca` option replaces Node's roots; like .NET, Node then needs a self-signed root
+// at the top of the path, and uses the non-root certificates only as intermediates):
+//   serverTrustedCaPems(env: Env, platform?: NodeJS.Platform, signal?: AbortSignal): Promise<string[] | undefined>
+//       PEM strings of the OS store the server uses (roots + store intermediates), honouring
+//       SSL_CERT_FILE / SSL_CERT_DIR; undefined when this platform's store cannot be read (then the
+//       server's trust is unknown: say so rather than guess). Within a run prefer the memoised
+//       serverTrustPems(ctx) in src/probes/network.ts.
+//   osStorePems(store: TrustStore): string[]   the same from an already loaded 'os' store.
 
 import { X509Certificate } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, readdir, readFile, realpath } from 'node:fs/promises';
+import { access, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import * as tls from 'node:tls';
@@ -29,6 +44,8 @@ export interface TrustStore {
   note?: string;
   certs: X509Certificate[];
   index: StoreIndex;
+  /** Store certificates that can complete a path but are not trust anchors ('os' on Linux: non-self-signed). */
+  intermediates?: X509Certificate[];
 }
 
 export const STORE_LABEL: Record<StoreId, string> = {
@@ -69,22 +86,54 @@ async function readPemFile(p: string): Promise<X509Certificate[]> {
   }
 }
 
-/** OpenSSL's by_dir lookup only reads hashed names (<8 hex>.<n>). */
-async function readHashedDir(dir: string): Promise<X509Certificate[]> {
+/** PEM only, as .NET reads the store files (no DER; "TRUSTED CERTIFICATE" blocks are skipped). */
+async function readPemOnly(p: string): Promise<X509Certificate[]> {
+  try {
+    const text = await readFile(p, 'utf8');
+    return text.includes('-----BEGIN CERTIFICATE-----') ? parsePemBundle(text) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** .NET reads every regular file of a store directory (following links), not only hashed names. */
+async function readDotnetDir(dir: string): Promise<X509Certificate[] | undefined> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return [];
+    return undefined;
   }
-  const hashed = names.filter((n) => /^[0-9a-f]{8}\.\d+$/i.test(n));
-  const lists = await Promise.all(hashed.map((n) => readPemFile(join(dir, n))));
+  const lists = await Promise.all(
+    names.map(async (n) => {
+      const p = join(dir, n);
+      const st = await stat(p).catch(() => undefined);
+      return st?.isFile() ? readPemOnly(p) : [];
+    }),
+  );
   return lists.flat();
 }
+
 
 function make(id: StoreId, consumers: string, sources: string[], certs: X509Certificate[], available: boolean, note?: string): TrustStore {
   return { id, label: STORE_LABEL[id], consumers, sources, certs, available, note, index: indexStore(certs) };
 }
+
+/** .NET's split: subject == issuer goes to the root store, everything else to the intermediate store. */
+function dotnetSplit(certs: X509Certificate[]): { roots: X509Certificate[]; intermediates: X509Certificate[] } {
+  const seen = new Set<string>();
+  const roots: X509Certificate[] = [];
+  const intermediates: X509Certificate[] = [];
+  for (const c of certs) {
+    if (seen.has(c.fingerprint256)) continue;
+    seen.add(c.fingerprint256);
+    (c.subject === c.issuer ? roots : intermediates).push(c);
+  }
+  return { roots, intermediates };
+}
+
+/** Default store directories, OpenSSL's OPENSSLDIR/certs per distribution, then /etc/ssl/certs (.NET's fallback). */
+const LINUX_DIRS = ['/usr/lib/ssl/certs', '/etc/pki/tls/certs', '/etc/ssl/certs'];
 
 function systemFromNode(): X509Certificate[] | undefined {
   const get = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;
@@ -106,25 +155,45 @@ export async function loadOsStore(env: Env, platform: NodeJS.Platform, signal?: 
   const consumers = 'Azure MCP Server (.NET): token requests and ARM/data-plane calls';
   if (platform === 'linux' || platform === 'freebsd' || platform === 'openbsd') {
     const sources: string[] = [];
-    let file = env.SSL_CERT_FILE;
+    // SSL_CERT_FILE replaces the default bundle file; SSL_CERT_DIR replaces the default directory.
+    let file = env.SSL_CERT_FILE || undefined;
     if (!file) {
       for (const b of LINUX_BUNDLES) if (await exists(b)) { file = b; break; }
     }
-    const dirs = env.SSL_CERT_DIR ? env.SSL_CERT_DIR.split(':').filter(Boolean) : ['/etc/ssl/certs', '/usr/lib/ssl/certs'];
-    const home = env.HOME ?? homedir();
-    const dotnetRoot = join(home, '.dotnet', 'corefx', 'cryptography', 'x509stores', 'root');
     const lists: X509Certificate[][] = [];
+    const notes: string[] = [];
     if (file) {
-      sources.push(file);
-      lists.push(await readPemFile(file));
-    }
-    for (const d of dirs) {
-      const certs = await readHashedDir(d);
+      const certs = await readPemOnly(file);
       if (certs.length) {
-        sources.push(d);
+        sources.push(env.SSL_CERT_FILE ? `SSL_CERT_FILE=${file}` : file);
         lists.push(certs);
+      } else if (env.SSL_CERT_FILE) notes.push(`SSL_CERT_FILE=${file} could not be read or holds no PEM certificate`);
+    }
+    if (env.SSL_CERT_DIR) {
+      const seen = new Set<string>();
+      for (const d of env.SSL_CERT_DIR.split(':').filter(Boolean)) {
+        const real = await realpath(d).catch(() => d);
+        if (seen.has(real)) continue;
+        seen.add(real);
+        const certs = await readDotnetDir(d);
+        if (certs?.length) {
+          sources.push(`SSL_CERT_DIR=${d}`);
+          lists.push(certs);
+        } else notes.push(`SSL_CERT_DIR entry ${d} holds no PEM certificate`);
+      }
+    } else {
+      // The first default directory that exists and holds certificates (they are usually one directory).
+      for (const d of LINUX_DIRS) {
+        const certs = await readDotnetDir(d);
+        if (certs?.length) {
+          sources.push(d);
+          lists.push(certs);
+          break;
+        }
       }
     }
+    const home = env.HOME ?? homedir();
+    const dotnetRoot = join(home, '.dotnet', 'corefx', 'cryptography', 'x509stores', 'root');
     if (await exists(dotnetRoot)) {
       const names = await readdir(dotnetRoot).catch(() => [] as string[]);
       const certs = (await Promise.all(names.map((n) => readPemFile(join(dotnetRoot, n))))).flat();
@@ -133,8 +202,19 @@ export async function loadOsStore(env: Env, platform: NodeJS.Platform, signal?: 
         lists.push(certs);
       }
     }
-    const certs = lists.flat();
-    return make('os', consumers, sources, certs, certs.length > 0, certs.length ? undefined : 'no CA bundle found (SSL_CERT_FILE, SSL_CERT_DIR, /etc/ssl/certs)');
+    const { roots, intermediates } = dotnetSplit(lists.flat());
+    const store = make(
+      'os',
+      consumers,
+      sources,
+      roots,
+      roots.length > 0,
+      roots.length
+        ? notes.join('; ') || undefined
+        : ['no root CA certificate found (SSL_CERT_FILE, SSL_CERT_DIR, /etc/ssl/certs)', ...notes].join('; '),
+    );
+    if (intermediates.length) store.intermediates = intermediates;
+    return store;
   }
   const fromNode = systemFromNode();
   if (fromNode && fromNode.length) return make('os', consumers, ['tls.getCACertificates("system")'], fromNode, true);
@@ -241,4 +321,18 @@ export async function loadAzureCliStore(env: Env, platform: NodeJS.Platform): Pr
 export async function loadTrustStores(env: Env, platform: NodeJS.Platform = process.platform, signal?: AbortSignal): Promise<TrustStore[]> {
   const [os, node, cli] = await Promise.all([loadOsStore(env, platform, signal), loadNodeStore(env), loadAzureCliStore(env, platform)]);
   return cli ? [os, node, cli] : [os, node];
+}
+
+/** PEM strings of an 'os' store: its roots, then the store intermediates. */
+export function osStorePems(store: TrustStore): string[] {
+  return [...store.certs, ...(store.intermediates ?? [])].map((c) => c.toString());
+}
+
+/**
+ * The CA certificates the Azure MCP Server trusts (its token requests and its ARM/data-plane calls),
+ * as PEM strings for Node's `ca` option; undefined when this platform's store cannot be read.
+ */
+export async function serverTrustedCaPems(env: Env, platform: NodeJS.Platform = process.platform, signal?: AbortSignal): Promise<string[] | undefined> {
+  const store = await loadOsStore(env, platform, signal);
+  return store.available ? osStorePems(store) : undefined;
 }

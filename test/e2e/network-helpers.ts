@@ -30,7 +30,7 @@ export async function netWorld(n: SimNet): Promise<NetWorld> {
   return { ...world, graph, privateHost };
 }
 
-export type Finding = { code: string; severity: string; message: string; target?: string; evidence?: Record<string, unknown>; fix?: { actor: string; commands?: string[] } };
+export type Finding = { code: string; severity: string; message: string; target?: string; evidence?: Record<string, unknown>; fix?: { summary?: string; actor: string; commands?: string[] } };
 export type CheckJson = { id: string; status: string; durationMs: number; findings: Finding[]; details?: any };
 
 export function check(r: DoctorResult, id: string): CheckJson {

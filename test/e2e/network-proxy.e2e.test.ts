@@ -45,11 +45,12 @@ describeE2e('network checks: proxies and TLS inspection', () => {
     expect(r.code).toBe(1);
   });
 
-  it('with credentials: tunnels through tinyproxy, which blocks ARM (proxy.blocked); the password never appears', async () => {
+  it('with credentials in lower-case https_proxy: tunnels through tinyproxy, which blocks ARM (proxy.blocked); the password never appears', async () => {
     const { tp } = ctx();
     tp.clearLog();
     const url = tp.urlWithAuth();
-    const r = await doctor({ HTTPS_PROXY: url, https_proxy: url });
+    // Lower case only: every stack of the server sends the credentials (facts §1.3).
+    const r = await doctor({ https_proxy: url });
     noSecret(r);
     expect(codes(check(r, 'network.endpoint.authority')).filter((c) => !c.endsWith(':info'))).toEqual([]);
     const auth = check(r, 'network.endpoint.authority');
@@ -63,7 +64,8 @@ describeE2e('network checks: proxies and TLS inspection', () => {
   it('squid rejects wrong credentials with 407: credentials were offered', async () => {
     const { sq } = ctx();
     const r = await doctor({ HTTPS_PROXY: sq.urlWithAuth(undefined, 'wrong-password') });
-    const f = find(check(r, 'network.endpoint.graph'), 'proxy.auth-required');
+    // The token stack (authority) sends the URL's credentials; the ARM/data-plane client would not.
+    const f = find(check(r, 'network.endpoint.authority'), 'proxy.auth-required');
     expect(f.evidence).toMatchObject({ status: 407, credentialsOffered: true, symptom: 'credentials-rejected' });
     expect(r.stdout).not.toContain('wrong-password');
   });
@@ -73,7 +75,8 @@ describeE2e('network checks: proxies and TLS inspection', () => {
     const { sq } = ctx();
     n.dns.setNxdomain('gone.blob.core.windows.net');
     try {
-      const r = await doctor({ HTTPS_PROXY: sq.urlWithAuth() }, ['--storage', 'gone']);
+      // Lower case, so the server's data-plane client sends the credentials too (facts §1.3).
+      const r = await doctor({ https_proxy: sq.urlWithAuth() }, ['--storage', 'gone']);
       noSecret(r);
       const c = check(r, 'network.endpoint.storage:gone');
       expect(codes(c)).toEqual(['dns.not-found:info', 'proxy.upstream-failed:error']);
@@ -156,7 +159,39 @@ describeE2e('network checks: proxies and TLS inspection', () => {
     expect(auth.evidence).toMatchObject({ consumers: 'azure-core,azure-cli,node-undici' });
     const graph = check(r, 'network.endpoint.graph');
     const serverPath = graph.details.paths.find((p: { consumers: string[] }) => p.consumers.includes('server-http'));
-    expect(serverPath).toMatchObject({ route: `proxy http://***@${tp.ip}:3128`, proxyConnect: { status: 200 } });
+    // The server's WebProxy drops the user info of the upper-case URL: tinyproxy answers 407 (facts §1.3).
+    expect(serverPath).toMatchObject({ route: `proxy http://***@${tp.ip}:3128`, consumers: ['server-http'], proxyConnect: { status: 407, credentialsOffered: false } });
+    expect(find(graph, 'proxy.auth-required').evidence).toMatchObject({ symptom: 'credentials-dropped-by-server' });
+  });
+
+  it('authenticating squid, credentials in upper-case HTTPS_PROXY: 407 predicted for ARM and storage, not for the token; lower case: none', async () => {
+    const { sq } = ctx();
+    sq.clearLog();
+    const url = sq.urlWithAuth();
+    const r = await doctor({ HTTPS_PROXY: url }, ['--storage', 'simacct']);
+    noSecret(r);
+    for (const id of ['network.endpoint.arm', 'network.endpoint.storage:simacct']) {
+      const f = find(check(r, id), 'proxy.auth-required');
+      expect(f.severity, id).toBe('error');
+      expect(f.target, id).toBe(id.endsWith('arm') ? 'management.azure.com:443' : 'simacct.blob.core.windows.net:443');
+      expect(f.evidence, id).toMatchObject({ symptom: 'credentials-dropped-by-server', credentialsOffered: false, consumers: 'server-http', status: 407 });
+      expect(f.fix?.summary).toMatch(/lower-case https_proxy and unset the upper-case HTTPS_PROXY\/HTTP_PROXY\/ALL_PROXY/);
+      expect(f.fix?.commands).toContain('unset HTTPS_PROXY HTTP_PROXY ALL_PROXY');
+    }
+    const auth = check(r, 'network.endpoint.authority');
+    expect(auth.findings.map((f) => f.code)).not.toContain('proxy.auth-required');
+    expect(auth.details.paths[0]).toMatchObject({ consumers: ['azure-core', 'azure-cli', 'node-undici'], proxyConnect: { status: 200 } });
+    // What squid saw: the token host with the user name, ARM without (as the server sends it).
+    const log = sq.log();
+    expect(log.some((e) => e.host === 'login.microsoftonline.com' && e.status === 200 && e.user === DEFAULT_PROXY_AUTH.user)).toBe(true);
+    expect(log.some((e) => e.host === 'management.azure.com' && e.status === 407 && !e.user)).toBe(true);
+    expect(r.code).toBe(1);
+
+    const r2 = await doctor({ https_proxy: url }, ['--storage', 'simacct']);
+    noSecret(r2);
+    const all = (r2.json.checks as Array<{ findings: Array<{ code: string }> }>).flatMap((c) => c.findings.map((f) => f.code));
+    expect(all).not.toContain('proxy.auth-required');
+    expect(check(r2, 'network.endpoint.arm').details.paths[0]).toMatchObject({ proxyConnect: { status: 200 } });
   });
 
   it('managed identity: the configured endpoint is probed direct; a proxy that would get IMDS requests is reported', async () => {

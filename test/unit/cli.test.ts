@@ -36,7 +36,7 @@ describe('CLI (environment group only)', () => {
       'environment.invalid-cloud@AZURE_CLOUD',
     ]));
     const tc = report.checks[1].findings.find((f: { code: string }) => f.code === 'chain.invalid-token-credentials');
-    expect(tc.message).toContain('extra quotes or spaces');
+    expect(tc.message).toContain('quotes or spaces around it');
   });
 
   it('--fail-on warning turns warnings into exit 1', async () => {

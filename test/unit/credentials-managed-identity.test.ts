@@ -26,8 +26,11 @@ describe('dotnetProxyFor', () => {
     expect(dotnetProxyFor('http://169.254.169.254/metadata', { HTTP_PROXY: 'http://p:1' })).toBe('http://p:1');
     expect(dotnetProxyFor('http://169.254.169.254/metadata', { HTTP_PROXY: 'http://p:1', NO_PROXY: 'localhost,169.254.169.254' })).toBeUndefined();
     expect(dotnetProxyFor('http://169.254.169.254/metadata', { HTTPS_PROXY: 'http://p:1' })).toBeUndefined();
-    expect(dotnetProxyFor('http://127.0.0.1:5/x', { HTTP_PROXY: 'http://p:1' })).toBeUndefined();
-    expect(dotnetProxyFor('http://127.0.0.2:5/x', { HTTP_PROXY: 'http://p:1' })).toBeUndefined();
+    // .NET's HttpEnvironmentProxy has no loopback exception: only NO_PROXY bypasses.
+    expect(dotnetProxyFor('http://127.0.0.1:5/x', { HTTP_PROXY: 'http://p:1' })).toBe('http://p:1');
+    expect(dotnetProxyFor('http://127.0.0.1:5/x', { HTTP_PROXY: 'http://p:1', NO_PROXY: '127.0.0.1' })).toBeUndefined();
+    // The token stack does not understand '*' or '*.suffix' entries.
+    expect(dotnetProxyFor('http://169.254.169.254/x', { HTTP_PROXY: 'http://p:1', NO_PROXY: '*' })).toBe('http://p:1');
     expect(dotnetProxyFor('http://169.254.169.254/x', { http_proxy: 'http://lower:1', HTTP_PROXY: 'http://upper:1' })).toBe('http://lower:1');
   });
 });
@@ -106,7 +109,7 @@ describe('probeManagedIdentity', () => {
   it('an endpoint that does not answer: managed-identity-unreachable within the short timeout', async () => {
     const port = await closedPort();
     const t0 = Date.now();
-    const a = await probeManagedIdentity(probeCtx({ env: { IDENTITY_ENDPOINT: `http://127.0.0.1:${port}/msi/token`, IDENTITY_HEADER: 'h', HTTP_PROXY: 'http://proxy.test:3128' } }));
+    const a = await probeManagedIdentity(probeCtx({ env: { IDENTITY_ENDPOINT: `http://127.0.0.1:${port}/msi/token`, IDENTITY_HEADER: 'h' } }));
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(a.state).toBe('failed');
     const f = a.findings.find((x) => x.code === 'credential.managed-identity-unreachable')!;

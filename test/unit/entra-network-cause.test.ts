@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMicrosoftHost, networkCause, sdkProxyFor } from '../../src/entra/network-cause.js';
+import { isMicrosoftHost, networkCause } from '../../src/entra/network-cause.js';
 import { classifyToolError, networkCauseInText } from '../../src/probes/credentials/tool-errors.js';
 
 describe('networkCause', () => {
@@ -59,21 +59,7 @@ describe('networkCause', () => {
   });
 });
 
-describe('sdkProxyFor', () => {
-  it('follows @azure/core-rest-pipeline: HTTPS_PROXY, then ALL_PROXY, then HTTP_PROXY; NO_PROXY exact or leading dot', () => {
-    expect(sdkProxyFor('https://login.microsoftonline.com/x', { HTTPS_PROXY: 'http://a:1', HTTP_PROXY: 'http://b:2' })).toBe('http://a:1');
-    expect(sdkProxyFor('https://login.microsoftonline.com/x', { http_proxy: 'http://b:2' })).toBe('http://b:2');
-    expect(sdkProxyFor('https://login.microsoftonline.com/x', { HTTPS_PROXY: 'http://a:1', NO_PROXY: '.microsoftonline.com' })).toBeUndefined();
-    expect(sdkProxyFor('https://login.microsoftonline.com/x', { HTTPS_PROXY: 'http://a:1', NO_PROXY: 'login.microsoftonline.com' })).toBeUndefined();
-    expect(sdkProxyFor('https://login.microsoftonline.com/x', { HTTPS_PROXY: 'http://a:1', NO_PROXY: 'microsoftonline.com' })).toBe('http://a:1');
-    expect(sdkProxyFor('https://login.microsoftonline.com/x', {})).toBeUndefined();
-  });
-  it('knows Microsoft hosts', () => {
-    expect(isMicrosoftHost('login.microsoftonline.com')).toBe(true);
-    expect(isMicrosoftHost('management.usgovcloudapi.net')).toBe(true);
-    expect(isMicrosoftHost('microsoftonline.com.evil.test')).toBe(false);
-  });
-});
+
 
 describe('tool stderr', () => {
   it('az: not signed in', () => {

@@ -257,6 +257,32 @@ describe('diagnoseEndpoint -> findings', () => {
       expect(JSON.stringify(f2)).not.toContain(SECRET);
     });
 
+    it('upper-case proxy URL with credentials: the server path CONNECTs without them (407), the token path with them', async () => {
+      const seen: Array<{ target: string; authorization?: string }> = [];
+      const target = keep(await tlsServer([pki.leaf, pki.testInter]));
+      const proxy = keep(
+        await connectProxy({ decide: (_t, a) => (a === good ? { status: 200 } : { status: 407, headers: { 'Proxy-Authenticate': 'Basic realm="x"' } }), tunnelTo: target.port, seen }),
+      );
+      const env = { HTTPS_PROXY: `http://alice:${SECRET}@127.0.0.1:${proxy.port}` };
+      const arm = await diagnoseEndpoint(ep('localhost', target.port, 'arm'), deps(allTrust(), { env }));
+      const serverPath = arm.diagnosis.paths.find((p) => p.consumers.includes('server-http'))!;
+      expect(serverPath.consumers).toEqual(['server-http']);
+      expect(serverPath.proxyConnect).toMatchObject({ ok: false, status: 407, credentialsOffered: false });
+      expect(serverPath.credentialsDroppedBy).toEqual([{ consumer: 'server-http', variable: 'HTTPS_PROXY' }]);
+      const cliPath = arm.diagnosis.paths.find((p) => p.consumers.includes('azure-cli'))!;
+      expect(cliPath.proxyConnect).toMatchObject({ ok: true, status: 200, credentialsOffered: true });
+      const f = endpointFindings(arm.diagnosis, { platform: 'linux' });
+      expect(codes(f)).toEqual(['proxy.auth-required:error']);
+      expect(f[0]!.evidence).toMatchObject({ symptom: 'credentials-dropped-by-server', consumers: 'server-http' });
+      expect(seen.filter((x) => x.authorization === undefined)).toHaveLength(1);
+      // The token stack (authority) sends the credentials through the same proxy: no finding.
+      const auth = await diagnoseEndpoint(ep('localhost', target.port, 'authority'), deps(allTrust(), { env }));
+      expect(endpointFindings(auth.diagnosis, { platform: 'linux' })).toEqual([]);
+      expect(auth.diagnosis.paths.map((p) => [p.consumers, p.proxyConnect?.status])).toEqual([[['azure-core', 'azure-cli', 'node-undici'], 200]]);
+      const text = JSON.stringify({ f, d: endpointDetails(arm.diagnosis), arm: arm.diagnosis });
+      expect(text).not.toContain(SECRET);
+    });
+
     it('proxy.blocked and proxy.upstream-failed', async () => {
       const a = await setup(() => ({ status: 403, headers: { 'X-Squid-Error': 'ERR_ACCESS_DENIED 0' } }));
       const r1 = await diagnoseEndpoint(ep('localhost', a.target.port, 'arm'), deps(allTrust(), { env: { HTTPS_PROXY: `http://127.0.0.1:${a.proxy.port}` } }));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { proxyPrecedenceFindings } from '../../src/network/precedence.js';
 import { basicAuthorization, credentialsOf, parseProxyValue, proxyEnvSummary, redactProxyValue, validateProxyEnv } from '../../src/network/proxy-env.js';
 
 const SECRET = 'S3cr3t!pw';
@@ -61,12 +62,21 @@ describe('validateProxyEnv', () => {
     const f = validateProxyEnv({ HTTPS_PROXY: 'proxy.corp:8080' });
     expect(f.map((x) => [x.code, x.severity])).toEqual([['proxy.missing-scheme', 'warning']]);
   });
+  it('case conflicts and precedence are not its business (src/network/precedence.ts)', () => {
+    expect(codes({ HTTPS_PROXY: `http://u:${SECRET}@a:1`, https_proxy: 'http://b:1' })).toEqual([]);
+    expect(codes({ ALL_PROXY: 'http://a:1', HTTPS_PROXY: 'http://b:1' })).toEqual([]);
+  });
+});
+
+describe('proxyPrecedenceFindings', () => {
+  const codes = (env: Record<string, string>) => proxyPrecedenceFindings(env, { platform: 'linux' }).map((f) => f.code);
   it('proxy.env-conflict when cases disagree, with redacted values', () => {
-    const f = validateProxyEnv({ HTTPS_PROXY: `http://u:${SECRET}@a:1`, https_proxy: 'http://b:1' });
+    const f = proxyPrecedenceFindings({ HTTPS_PROXY: `http://u:${SECRET}@a:1`, https_proxy: 'http://b:1' }, { platform: 'linux' });
     expect(f.map((x) => x.code)).toEqual(['proxy.env-conflict']);
     expect(f[0]!.evidence).toMatchObject({ upper: 'HTTPS_PROXY', lower: 'https_proxy', upperCaseWinsFor: 'server-http' });
     expect(JSON.stringify(f)).not.toContain(SECRET);
     expect(codes({ NO_PROXY: '.a.com', no_proxy: '.b.com' })).toEqual(['proxy.env-conflict']);
+    expect(codes({ HTTPS_PROXY: 'http://p:3128', https_proxy: 'http://p:3128/', NO_PROXY: 'a,b', no_proxy: 'b, a' })).toEqual([]);
   });
   it('proxy.precedence-differs when ALL_PROXY and HTTPS_PROXY name different proxies', () => {
     expect(codes({ ALL_PROXY: 'http://a:1', HTTPS_PROXY: 'http://b:1' })).toEqual(['proxy.precedence-differs']);

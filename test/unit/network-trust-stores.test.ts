@@ -21,7 +21,7 @@ describe('loadTrustStores', () => {
     );
     const byId = Object.fromEntries(stores.map((s) => [s.id, s]));
     expect(byId.os!.certs.map((c) => c.fingerprint256)).toEqual([pki.testRoot.x509.fingerprint256]);
-    expect(byId.os!.sources).toEqual([pki.testRoot.certFile]);
+    expect(byId.os!.sources).toEqual([`SSL_CERT_FILE=${pki.testRoot.certFile}`]);
     expect(byId.node!.index.size).toBe(rootCertificates.length + 1);
     expect(byId.node!.index.fingerprints.has(pki.zscalerRoot.x509.fingerprint256)).toBe(true);
     expect(byId['azure-cli']!.certs.map((c) => c.fingerprint256)).toEqual([pki.testInter.x509.fingerprint256]);

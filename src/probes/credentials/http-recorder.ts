@@ -2,59 +2,21 @@
 // code) so that AADSTS codes, trace ids and socket errors are not lost behind "unavailable", bounds every
 // request with its own timeout (MSAL ignores abort signals), and trusts what the server would trust.
 
-import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
-import { sdkProxyFor } from '../../entra/network-cause.js';
+import { serverTokenRoute } from '../../network/routes.js';
+import { serverTrustedCaPems } from '../trust-stores.js';
 import { scrub } from './exec.js';
 import type { Env, HttpExchange } from './types.js';
 
 const MAX_BODY = 2000;
 
-/** Strips user:password from a proxy URL. */
-export function proxyLabel(proxy: string | undefined): string | undefined {
-  if (!proxy) return undefined;
-  try {
-    const u = new URL(proxy.includes('://') ? proxy : `http://${proxy}`);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return '(unparsable proxy URL)';
-  }
-}
-
-const LINUX_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt',
-  '/etc/pki/tls/certs/ca-bundle.crt',
-  '/etc/ssl/ca-bundle.pem',
-  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
-  '/etc/ssl/cert.pem',
-];
-
-let cachedTrust: { key: string; settings: { ca: string } | undefined; source: string } | undefined;
-
-/**
- * The CA bundle the server (.NET on Linux: OpenSSL) trusts, as TLS settings for the SDK. On other
- * platforms the OS store is not readable from Node 20; Node's default store is used and that is said.
- */
-export function serverTrust(env: Env, platform: NodeJS.Platform = process.platform): { settings: { ca: string } | undefined; source: string } {
-  const key = `${platform}|${env.SSL_CERT_FILE ?? ''}`;
-  if (cachedTrust?.key === key) return cachedTrust;
-  let result: { settings: { ca: string } | undefined; source: string } = { settings: undefined, source: "Node's bundled CA store" };
-  if (platform === 'linux') {
-    for (const file of [env.SSL_CERT_FILE, ...LINUX_BUNDLES]) {
-      if (!file) continue;
-      try {
-        const pem = readFileSync(file, 'utf8');
-        if (pem.includes('BEGIN CERTIFICATE')) {
-          result = { settings: { ca: pem }, source: `OS store ${file}` };
-          break;
-        }
-      } catch {
-        // try the next
-      }
-    }
-  }
-  cachedTrust = { key, ...result };
-  return result;
+// Every credential attempt builds a recorder; the server's trust store is read once per run.
+let trustCache: { key: string; pems: Promise<string[] | undefined> } | undefined;
+function serverCa(env: Env): Promise<string[] | undefined> {
+  const key = `${env.SSL_CERT_FILE ?? ''}|${env.SSL_CERT_DIR ?? ''}`;
+  if (trustCache?.key !== key) trustCache = { key, pems: serverTrustedCaPems(env) };
+  return trustCache.pems;
 }
 
 export interface Recorder {
@@ -79,12 +41,12 @@ type AgentLike = NonNullable<PipelineRequest['agent']>;
  * tunnelled connection). Behind a TLS-inspecting proxy whose CA the OS (and so the server) trusts, that
  * would be a false failure; this agent passes the server-like CA bundle to the tunnelled TLS instead.
  */
-async function proxyAgentWithCa(proxy: string, ca: string): Promise<AgentLike> {
+async function proxyAgentWithCa(proxy: string, ca: string[] | undefined): Promise<AgentLike> {
   const { HttpsProxyAgent } = await import('https-proxy-agent');
   type ConnectArgs = Parameters<InstanceType<typeof HttpsProxyAgent<string>>['connect']>;
   class CaProxyAgent extends HttpsProxyAgent<string> {
     override connect(req: ConnectArgs[0], o: ConnectArgs[1]) {
-      return super.connect(req, { ...o, ca } as ConnectArgs[1]);
+      return super.connect(req, (ca ? { ...o, ca } : o) as ConnectArgs[1]);
     }
   }
   return new CaProxyAgent(proxy, { keepAlive: false }) as unknown as AgentLike;
@@ -95,8 +57,10 @@ export async function createRecorder(opts: RecorderOptions): Promise<Recorder> {
   const { createDefaultHttpClient } = await import('@azure/core-rest-pipeline');
   const inner = createDefaultHttpClient();
   const exchanges: HttpExchange[] = [];
-  const trust = opts.ca ? { ca: opts.ca } : opts.serverTrust === false ? undefined : serverTrust(opts.env).settings;
+  // Trust what the server trusts (the OS store, SSL_CERT_FILE/SSL_CERT_DIR), not Node's bundle.
+  const ca = opts.ca ? [opts.ca] : opts.serverTrust === false ? undefined : await serverCa(opts.env);
   const proxyAgents = new Map<string, AgentLike>();
+  let directAgent: AgentLike | undefined;
   const httpClient: HttpClient = {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
       const started = performance.now();
@@ -108,25 +72,25 @@ export async function createRecorder(opts: RecorderOptions): Promise<Recorder> {
       }
       const shownUrl = url ? `${url.protocol}//${url.host}${url.pathname}` : request.url.split('?')[0]!;
       const host = url?.hostname ?? '';
-      const proxyUrl = sdkProxyFor(request.url, process.env);
-      const proxy = proxyLabel(proxyUrl);
+      // Route as the server's token stack does (Azure.Core on .NET: https_proxy before HTTPS_PROXY, never
+      // HTTP_PROXY for https, its own NO_PROXY dialect), not as the JavaScript SDK would.
+      const route = url ? serverTokenRoute(url, opts.env) : undefined;
+      const proxy = route?.via === 'proxy' ? route.displayUrl : undefined;
       // MSAL ignores abort signals; a per-request timeout is the only bound on a hung authority.
       if (!request.timeout || request.timeout > opts.requestTimeoutMs) request.timeout = opts.requestTimeoutMs;
       request.abortSignal = request.abortSignal ? AbortSignal.any([request.abortSignal as AbortSignal, opts.signal]) : opts.signal;
-      if (trust && url?.protocol === 'https:') {
-        if (request.agent && proxyUrl) {
-          let agent = proxyAgents.get(proxyUrl);
+      if (url?.protocol === 'https:' && route) {
+        // Setting the agent also switches off the SDK's own proxy policy for this request.
+        if (route.via === 'proxy') {
+          let agent = proxyAgents.get(route.proxyUrl);
           if (!agent) {
-            try {
-              agent = await proxyAgentWithCa(proxyUrl.includes('://') ? proxyUrl : `http://${proxyUrl}`, trust.ca);
-              proxyAgents.set(proxyUrl, agent);
-            } catch {
-              // keep the SDK's agent (Node's store)
-            }
+            agent = await proxyAgentWithCa(/^[a-z][a-z0-9+.-]*:\/\//i.test(route.proxyUrl) ? route.proxyUrl : `http://${route.proxyUrl}`, ca);
+            proxyAgents.set(route.proxyUrl, agent);
           }
-          if (agent) request.agent = agent;
-        } else if (!request.tlsSettings) {
-          request.tlsSettings = trust;
+          request.agent = agent;
+        } else {
+          directAgent ??= new HttpsAgent({ keepAlive: false, ...(ca ? { ca } : {}) }) as unknown as AgentLike;
+          request.agent = directAgent;
         }
       }
       try {

@@ -13,6 +13,7 @@ import { parseEntraBody } from '../../entra/parse.js';
 import { scrub } from './exec.js';
 import { armAudience } from './sdk-attempt.js';
 import type { CredentialAttempt, Env, HttpExchange, ProbeContext } from './types.js';
+import { serverTokenRoute } from '../../network/routes.js';
 
 export type ManagedIdentitySource = 'ServiceFabric' | 'AppService' | 'MachineLearning' | 'CloudShell' | 'AzureArc' | 'IMDS';
 
@@ -50,24 +51,19 @@ export function selectManagedIdentitySource(env: Env, arcAgentInstalled = exists
   };
 }
 
-/** Whether .NET's default proxy would carry this plain-http request (http_proxy/HTTP_PROXY, NO_PROXY). */
+/**
+ * The proxy the server's Azure.Core would send this managed-identity request through (for plain-http
+ * endpoints: http_proxy/HTTP_PROXY, then all_proxy/ALL_PROXY; its NO_PROXY dialect), with credentials
+ * for use (never print it: see `shownProxy`). Undefined when the request goes direct.
+ */
 export function dotnetProxyFor(url: string, env: Env): string | undefined {
-  const u = new URL(url);
-  const proxy =
-    u.protocol === 'http:'
-      ? env.http_proxy || env.HTTP_PROXY || env.all_proxy || env.ALL_PROXY
-      : env.https_proxy || env.HTTPS_PROXY || env.all_proxy || env.ALL_PROXY;
-  if (!proxy) return undefined;
-  const host = u.hostname.toLowerCase();
-  // .NET never proxies loopback addresses.
-  if (host === 'localhost' || /^127\./.test(host) || host === '[::1]' || host === '::1') return undefined;
-  const list = (env.no_proxy ?? env.NO_PROXY ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  for (const entry of list) {
-    if (entry === '*') return undefined;
-    const e = entry.replace(/^\*?\./, '');
-    if (host === e || host.endsWith(`.${e}`)) return undefined;
-  }
-  return proxy;
+  const route = serverTokenRoute(url, env);
+  if (route.via === 'direct') return undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(route.proxyUrl) ? route.proxyUrl : `http://${route.proxyUrl}`;
+}
+
+function shownProxy(proxy: string): string {
+  return proxy.replace(/\/\/[^@/]*@/, '//');
 }
 
 interface RawResponse {
@@ -79,10 +75,23 @@ interface RawResponse {
   durationMs: number;
 }
 
-function request(url: URL, opts: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; signal: AbortSignal }): Promise<RawResponse> {
+function request(
+  url: URL,
+  opts: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; signal: AbortSignal; proxy?: string },
+): Promise<RawResponse> {
   return new Promise((resolve) => {
     const started = performance.now();
     const lib = url.protocol === 'https:' ? https : http;
+    // A plain-http request through a proxy, as the server would send it: absolute URL to the proxy,
+    // with the proxy URL's credentials. (https endpoints are probed direct.)
+    let target: URL | string = url;
+    let options: http.RequestOptions = { method: opts.method, headers: opts.headers, agent: false, signal: opts.signal };
+    if (opts.proxy && url.protocol === 'http:') {
+      const p = new URL(opts.proxy);
+      const auth = p.username ? { 'Proxy-Authorization': `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64')}` } : {};
+      target = url.href;
+      options = { ...options, host: p.hostname.replace(/^\[|\]$/g, ''), port: Number(p.port || 80), path: url.href, headers: { ...opts.headers, Host: url.host, ...auth } };
+    }
     let done = false;
     const finish = (r: Omit<RawResponse, 'durationMs'>) => {
       if (done) return;
@@ -90,7 +99,8 @@ function request(url: URL, opts: { method: string; headers: Record<string, strin
       clearTimeout(timer);
       resolve({ ...r, durationMs: Math.round(performance.now() - started) });
     };
-    const req = lib.request(url, { method: opts.method, headers: opts.headers, agent: false, signal: opts.signal }, (res) => {
+    const req = (typeof target === 'string' ? http.request(options, onResponse) : lib.request(target, options, onResponse));
+    function onResponse(res: http.IncomingMessage) {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
@@ -98,7 +108,7 @@ function request(url: URL, opts: { method: string; headers: Record<string, strin
       });
       res.on('end', () => finish({ status: res.statusCode, headers: res.headers, body }));
       res.on('error', (e: NodeJS.ErrnoException) => finish({ errorCode: e.code ?? 'ERROR', errorMessage: e.message }));
-    });
+    }
     const timer = setTimeout(() => {
       req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     }, opts.timeoutMs);
@@ -209,11 +219,12 @@ export async function probeManagedIdentity(ctx: ProbeContext, imdsOverride?: str
       headers.Metadata = 'true';
       break;
   }
-  const viaProxy = dotnetProxyFor(url.toString(), env);
-  if (viaProxy) facts.serverProxy = viaProxy.replace(/\/\/[^@/]*@/, '//');
+  const proxyForUse = dotnetProxyFor(url.toString(), env);
+  const viaProxy = proxyForUse ? shownProxy(proxyForUse) : undefined;
+  if (viaProxy) facts.serverProxy = viaProxy;
   const shown = `${url.origin}${url.pathname}`;
   const exchanges: HttpExchange[] = [];
-  const res = await request(url, { method, headers, ...(body ? { body } : {}), timeoutMs: ctx.managedIdentityTimeoutMs, signal: ctx.signal });
+  const res = await request(url, { method, headers, ...(body ? { body } : {}), timeoutMs: ctx.managedIdentityTimeoutMs, signal: ctx.signal, ...(proxyForUse ? { proxy: proxyForUse } : {}) });
   exchanges.push({
     method,
     url: shown,
@@ -268,6 +279,25 @@ export async function probeManagedIdentity(ctx: ProbeContext, imdsOverride?: str
     const identity = identityFromToken(token);
     if (!token) return { ...base, state: 'failed', reason: `${shown} answered 200 without an access_token`, durationMs: elapsed(), exchanges };
     return { ...base, state: 'succeeded', reason: `got a token from ${sel.source}`, durationMs: elapsed(), exchanges, ...(identity ? { identity } : {}) };
+  }
+  // The proxy, not the identity endpoint, answered: managed-identity endpoints do not work through proxies.
+  if (viaProxy && res.status !== undefined && [407, 403, 502, 503, 504].includes(res.status)) {
+    findings.push({
+      code: 'credential.managed-identity-unreachable',
+      severity: 'error',
+      message:
+        `The server would send its managed-identity request for ${shown} through the proxy ${viaProxy}, which answered HTTP ${res.status}` +
+        `${res.status === 407 ? ' (proxy authentication required)' : ''}; the identity endpoint never sees it, so ManagedIdentityCredential fails. See proxy.imds-not-bypassed.`,
+      target: 'ManagedIdentityCredential',
+      evidence: { endpoint: shown, source: sel.source, status: res.status, viaProxy, symptom: `proxy answered ${res.status}` },
+      fix: {
+        summary: `Add ${url.hostname} to NO_PROXY (and no_proxy) where the MCP client starts the server, so the managed-identity request goes direct.`,
+        actor: 'user',
+        commands: [`export NO_PROXY="$NO_PROXY,${url.hostname}" no_proxy="$no_proxy,${url.hostname}"`],
+      },
+    });
+    const cause = networkCause({ status: res.status, host: url.host, proxy: viaProxy });
+    return { ...base, state: 'failed', reason: `the proxy ${viaProxy} answered HTTP ${res.status} instead of the identity endpoint`, durationMs: elapsed(), exchanges, ...(cause ? { network: cause } : {}) };
   }
   const entra = parseEntraBody(res.body);
   const desc = entra?.description ?? scrub(res.body ?? '').slice(0, 200);

@@ -6,11 +6,12 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { CredentialName } from '../../chain/credentials.js';
 import { identityFromToken, type TokenIdentity } from '../../chain/token-claims.js';
 import type { CredentialKind } from '../../entra/aadsts.js';
-import { networkCause, sdkProxyFor, type NetworkCause } from '../../entra/network-cause.js';
+import { networkCause, type NetworkCause } from '../../entra/network-cause.js';
+import { serverTokenRoute } from '../../network/routes.js';
 import { parseEntraBody, parseEntraText, type EntraError } from '../../entra/parse.js';
 import { scrub } from './exec.js';
 import { createRecorder } from './http-recorder.js';
-import type { AttemptState, HttpExchange, ProbeContext } from './types.js';
+import type { AttemptState, Env, HttpExchange, ProbeContext } from './types.js';
 
 /** Hosts MSAL has metadata for; any other authority needs disableInstanceDiscovery (else MSAL asks the public cloud). */
 export const WELL_KNOWN_AUTHORITY_HOSTS = new Set([
@@ -149,7 +150,7 @@ export function classifyFailure(
         status: x.errorCode ? undefined : x.status,
         entraBody: !!(x.body && parseEntraBody(x.body)),
         host: x.host,
-        proxy: sdkProxyFor(x.url, env),
+        proxy: tokenProxy(x.url, env),
         message: x.errorMessage,
       });
       if (cause) return { network: cause, reason: `${cause.explanation} (${cause.errorCode} for ${x.url})`, errorName };
@@ -220,5 +221,15 @@ export async function attemptSdkCredential(
       ...(c.entra ? { entra: c.entra } : {}),
       ...(c.network ? { network: c.network } : {}),
     };
+  }
+}
+
+/** The proxy (password masked) the server's token stack would use for this URL, if any. */
+function tokenProxy(url: string, env: Env): string | undefined {
+  try {
+    const r = serverTokenRoute(url, env);
+    return r.via === 'proxy' ? r.displayUrl : undefined;
+  } catch {
+    return undefined;
   }
 }
