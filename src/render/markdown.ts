@@ -27,45 +27,64 @@ function findingBlock(c: CheckResult, f: Finding): string[] {
   return [`- ${SEVERITY_ICON[f.severity]} **${f.code}**${target}: ${f.message}`, ...evidenceLines(f), ...fixLines(f), ''];
 }
 
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d+$/;
+
+/** A short human symptom for the network admin's table (the evidence slug, plus what identifies it). */
+function symptomOf(f: Finding): string {
+  const e = f.evidence ?? {};
+  const raw = typeof e.symptom === 'string' && e.symptom ? e.symptom : f.code;
+  const words = /\s/.test(raw) ? raw : raw.replace(/[-_.]/g, ' ');
+  const extra = [
+    typeof e.issuer === 'string' ? `issuer ${e.issuer}` : '',
+    typeof e.proxy === 'string' ? `via ${e.proxy}` : '',
+    typeof e.zone === 'string' ? `zone ${e.zone}` : '',
+    typeof e.durationMs === 'number' && /timeout/.test(f.code) ? `after ${e.durationMs} ms` : '',
+  ].filter(Boolean);
+  return extra.length ? `${words} (${extra.join(', ')})` : words;
+}
+
 /** "What to ask your admin": every finding whose fix belongs to someone other than the user. */
 function adminSection(report: Report): string[] {
-  const byActor = new Map<Actor, Array<{ c: CheckResult; f: Finding }>>();
-  for (const c of report.checks)
-    for (const f of c.findings)
-      if (f.fix && f.fix.actor !== 'user' && f.severity !== 'info') {
-        const list = byActor.get(f.fix.actor) ?? [];
-        list.push({ c, f });
-        byActor.set(f.fix.actor, list);
-      }
+  const all = report.checks.flatMap((c) => c.findings);
+  const byActor = new Map<Actor, Finding[]>();
+  for (const f of all)
+    if (f.fix && f.fix.actor !== 'user' && f.severity !== 'info') {
+      const list = byActor.get(f.fix.actor) ?? [];
+      list.push(f);
+      byActor.set(f.fix.actor, list);
+    }
+  // Trust steps are the user's to run, but the network admin must supply (or stop presenting) the CA.
+  const trust = all.filter((f) => (f.code === 'tls.untrusted-root' || f.code === 'tls.trust-store-differs') && f.severity !== 'info' && f.fix?.commands?.length);
   const out = ['## What to ask your admin', ''];
-  if (!byActor.size) return [...out, 'Nothing: every fix found is yours to make (see above).', ''];
+  if (!byActor.size && !trust.length) return [...out, 'Nothing: every fix found is yours to make (see above).', ''];
   for (const actor of ADMIN_ORDER) {
-    const items = byActor.get(actor);
-    if (!items?.length) continue;
+    const items = byActor.get(actor) ?? [];
+    const caSteps = actor === 'network-admin' ? trust : [];
+    if (!items.length && !caSteps.length) continue;
     out.push(`### ${ACTOR_TITLES[actor]}`, '');
     if (actor === 'network-admin') {
       // Exactly the failing host:port pairs, ready for a firewall or proxy request.
-      const rows = items.filter(({ f }) => f.target);
-      if (rows.length) {
-        out.push('| host:port | symptom | finding |', '|---|---|---|');
-        const seen = new Set<string>();
-        for (const { f } of rows) {
-          const key = `${f.target}|${f.code}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const symptom = String(f.evidence?.symptom ?? f.message);
-          out.push(`| \`${cell(f.target!)}\` | ${cell(symptom)} | ${f.code} |`);
-        }
-        out.push('');
+      const rows = new Map<string, string>();
+      for (const f of [...items, ...caSteps]) {
+        if (!f.target || !HOST_PORT.test(f.target)) continue;
+        const key = `${f.target}|${f.code}`;
+        if (!rows.has(key)) rows.set(key, `| \`${cell(f.target)}\` | ${cell(symptomOf(f))} | ${f.code} |`);
       }
+      if (rows.size) out.push('| host:port | symptom | finding |', '|---|---|---|', ...rows.values(), '');
     }
-    const seen = new Set<string>();
-    for (const { f } of items) {
-      const key = f.fix!.summary;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(`- ${f.fix!.summary}${f.target ? ` (\`${f.target}\`, ${f.code})` : ` (${f.code})`}`);
-      if (f.fix!.commands?.length) out.push('', '  ```sh', ...f.fix!.commands.map((c) => `  ${c}`), '  ```', '');
+    // One line per diagnosis, with every target it concerns.
+    const byCode = new Map<string, Finding[]>();
+    for (const f of items) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
+    for (const [code, fs] of byCode) {
+      const first = fs[0]!;
+      const targets = [...new Set(fs.map((f) => f.target).filter((t): t is string => !!t))];
+      out.push(`- ${first.fix!.summary} (${code}${targets.length ? `: ${targets.map((t) => `\`${t}\``).join(', ')}` : ''})`);
+      if (first.fix!.commands?.length) out.push('', '  ```sh', ...first.fix!.commands.map((c) => `  ${c}`), '  ```', '');
+    }
+    if (caSteps.length) {
+      const f = caSteps[0]!;
+      const issuer = typeof f.evidence?.issuer === 'string' ? ` (${f.evidence.issuer})` : '';
+      out.push('', `**CA trust steps**: provide the root CA the TLS inspection presents${issuer}, or stop inspecting these hosts; each machine then trusts it:`, '', '```sh', ...f.fix!.commands!, '```');
     }
     out.push('');
   }

@@ -65,4 +65,27 @@ describe('renderers', () => {
     const coloured = renderText(sample(), { chalk: new Chalk({ level: 1 }), verbose: false });
     expect(coloured).toContain('\u001b[');
   });
+
+  it('the network admin gets host:port rows only, one line per diagnosis with its hosts, and the CA trust steps', () => {
+    const report = sample();
+    const tls = (host: string) => ({
+      code: 'tls.untrusted-root', severity: 'error' as const, message: 'untrusted', target: `${host}:443`,
+      evidence: { symptom: 'untrusted-root', issuer: 'CN=Zscaler Root CA' },
+      fix: { summary: 'Trust the inspection root.', actor: 'user' as const, commands: ['sudo update-ca-certificates'] },
+    });
+    const icpt = (host: string) => ({
+      code: 'tls.intercepted', severity: 'warning' as const, message: 'intercepted', target: `${host}:443`,
+      evidence: { symptom: 'tls-inspection', issuer: 'CN=Zscaler Root CA' }, fix: { summary: 'Exclude Azure endpoints from inspection.', actor: 'network-admin' as const },
+    });
+    report.checks.push({ id: 'network.x', title: 'x', group: 'network', status: 'fail', durationMs: 1,
+      findings: [icpt('login.microsoftonline.com'), tls('login.microsoftonline.com'), icpt('management.azure.com'),
+        { code: 'credential.failed', severity: 'error', message: 'network', target: 'EnvironmentCredential', fix: { summary: 'Fix the network.', actor: 'network-admin' } }] });
+    const admin = renderMarkdown(report).split('## What to ask your admin')[1]!;
+    expect(admin).toContain('| `login.microsoftonline.com:443` | tls inspection (issuer CN=Zscaler Root CA) | tls.intercepted |');
+    expect(admin).toContain('| `login.microsoftonline.com:443` | untrusted root (issuer CN=Zscaler Root CA) | tls.untrusted-root |');
+    expect(admin).not.toMatch(/\| `EnvironmentCredential` \|/);
+    expect(admin).toContain('- Exclude Azure endpoints from inspection. (tls.intercepted: `login.microsoftonline.com:443`, `management.azure.com:443`)');
+    expect(admin).toContain('**CA trust steps**');
+    expect(admin).toContain('sudo update-ca-certificates');
+  });
 });
