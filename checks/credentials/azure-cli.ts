@@ -107,7 +107,7 @@ export const azureCliCheck: Check = {
     const { credentialProbes } = await import('../../src/probes/credentials/index.js');
     const res = await credentialProbes(ctx);
     const { cli } = res;
-    const findings = azureCliFindings(res, ctx.env, ctx.endpoints);
+    const findings = await explainSlowByNetwork(ctx, azureCliFindings(res, ctx.env, ctx.endpoints));
     const inChain = res.chain.entries.find((e) => e.name === 'AzureCliCredential')?.enabled ?? false;
     const facts = {
       installed: cli.installed,
@@ -133,3 +133,24 @@ export const azureCliCheck: Check = {
     };
   },
 };
+
+/**
+ * A slow `az` on a machine that cannot reach Entra ID is slow because of the network, not "slow but
+ * working by hand": point at the network finding instead (the network check reports the error).
+ */
+async function explainSlowByNetwork(ctx: Parameters<Check['run']>[0], findings: Finding[]): Promise<Finding[]> {
+  const slow = findings.find((f) => f.code === 'credential.cli-slow');
+  if (!slow) return findings;
+  const { networkVerdict } = await import('../../src/probes/network.js');
+  const v = await networkVerdict(ctx, ctx.endpoints.authority.url, 'authority').catch(() => undefined);
+  if (!v || v.status !== 'unreachable' || !v.findings.length) return findings;
+  const cause = v.findings[0]!;
+  const explained: Finding = {
+    ...slow,
+    severity: 'warning',
+    message: `az account get-access-token took ${slow.evidence?.tokenMs ?? '?'} ms because ${ctx.endpoints.authority.host} cannot be reached from here (${cause.code}: ${cause.message}) The Azure CLI will work once the network does; see ${cause.code}.`,
+    evidence: { ...slow.evidence, relatedFinding: cause.code, host: ctx.endpoints.authority.host },
+    fix: { summary: `Fix the network problem reported as ${cause.code} for ${ctx.endpoints.authority.host}; the Azure CLI itself is not at fault.`, actor: cause.fix?.actor ?? 'network-admin' },
+  };
+  return findings.map((f) => (f === slow ? explained : f));
+}

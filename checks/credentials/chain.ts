@@ -85,27 +85,40 @@ export function chainFindings(res: CredentialProbeResult, env: Env): Finding[] {
   } else {
     const fallback = verdict.fallsToInteractive;
     const failed = verdict.rows.filter((r) => r.enabled && r.state === 'failed').map((r) => r.name);
+    // Configured by the user but not testable by the doctor (e.g. a PFX certificate): lead with it, never
+    // call the setup empty.
+    // AZURE_TOKEN_CREDENTIALS pins one credential: the fix is that credential's, not "az login".
+    const pinnedName = chain.mode === 'pinned' ? verdict.rows.find((r) => r.enabled)?.name : undefined;
+    const untested = verdict.rows.filter((r) => r.enabled && r.state === 'unknown' && verdict.uncertain.includes(r.name) && res.attempts[r.name]?.configured);
+    const failure =
+      `Azure MCP Server ${chain.modelledRelease} would fail every tool call with "Authentication failed. Please run 'az login' to sign in to Azure. Details: ..." (status 401)` +
+      (fallback ? ` after falling back to ${CREDENTIAL_LABEL[fallback]} sign-in` : '');
     findings.push({
       code: 'chain.none-succeeded',
       // When an earlier credential could not be tested here (VS Code broker, Visual Studio), it may still work.
       severity: verdict.uncertain.length ? 'warning' : 'error',
-      message:
-        `No credential in the chain got a token without interaction, so Azure MCP Server ${chain.modelledRelease} would fail every tool call with "Authentication failed. Please run 'az login' to sign in to Azure. Details: ..." (status 401)` +
-        (fallback ? ` after falling back to ${CREDENTIAL_LABEL[fallback]} sign-in` : '') +
-        '.' +
-        (failed.length ? ` Configured but failing: ${failed.join(', ')} (see their findings).` : ' No credential is set up.') +
-        uncertainNote,
+      message: untested.length
+        ? `${untested.map((r) => `${r.name} is configured but the doctor could not test it here (${r.reason})`).join('; ')}. ` +
+          `If it works, the server uses it; otherwise no credential in the chain gets a token without interaction and ${failure}.` +
+          (failed.length ? ` Configured and failing: ${failed.join(', ')} (see their findings).` : '')
+        : `No credential in the chain got a token without interaction, so ${failure}.` +
+          (failed.length ? ` Configured but failing: ${failed.join(', ')} (see their findings).` : pinnedName ? ` AZURE_TOKEN_CREDENTIALS pins ${pinnedName}, which is not available here (see its finding).` : ' No credential is set up.') +
+          uncertainNote,
       target: 'credential chain',
       evidence: { mode: chain.mode, launchedBy: chain.launchedBy, tried: verdict.rows.filter((r) => r.enabled).map((r) => r.name).join(','), failed: failed.join(',') || null },
       fix: {
         summary:
-          chain.mode === 'prod'
-            ? 'Provide a production credential: a service principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), workload identity, or a managed identity on this resource.'
-            : failed.length
+          untested.length
+            ? `Confirm that ${untested.map((r) => r.name).join(' and ')} works with the server itself (an MCP client call such as "list my subscriptions"); if it fails, its error names the cause.`
+            : pinnedName
+              ? `AZURE_TOKEN_CREDENTIALS pins ${pinnedName}: make it work (its own finding says how), or pin another credential or unset AZURE_TOKEN_CREDENTIALS.`
+              : chain.mode === 'prod'
+              ? 'Provide a production credential: a service principal (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), workload identity, or a managed identity on this resource.'
+              : failed.length
               ? 'Fix the failing credential (its own finding says how), or sign in with a developer tool the chain tries.'
               : 'Sign in with a tool the chain tries (for example az login), or configure a service principal through AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET.',
         actor: 'user',
-        ...(chain.mode !== 'prod' && !failed.length ? { commands: ['az login'] } : {}),
+        ...(chain.mode !== 'prod' && !failed.length && !untested.length && !pinnedName ? { commands: ['az login'] } : {}),
       },
     });
     const headless = interactive.headless || !!interactive.ci;

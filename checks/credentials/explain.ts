@@ -152,14 +152,42 @@ export function attemptFindings(
   if (a.state === 'unavailable' && !a.findings.some((f) => EXPLAINING.has(f.code))) {
     const row = verdict.rows.find((r) => r.name === a.name);
     if (row?.reached) {
+      // AZURE_TOKEN_CREDENTIALS pins this credential: nothing else is tried, so being unavailable is the failure.
+      const pinned = chain.mode === 'pinned' && row.enabled;
+      const fix = pinned ? pinnedUnavailableFix(a) : undefined;
       out.push({
         code: 'credential.unavailable',
-        severity: 'info',
-        message: `${label} is not available here: ${a.reason}. The server skips it.`,
+        severity: pinned ? 'error' : 'info',
+        message: pinned
+          ? `${label} is not available here: ${a.reason}. AZURE_TOKEN_CREDENTIALS pins it, so the server tries nothing else and cannot authenticate.`
+          : `${label} is not available here: ${a.reason}. The server skips it.`,
         target: a.name,
-        evidence: common,
+        evidence: { ...common, pinned },
+        ...(fix ? { fix } : {}),
       });
     }
   }
   return out;
+}
+
+/** What makes a pinned, unavailable credential available: the sign-in of its own tool, never another tool's. */
+export function pinnedUnavailableFix(a: Pick<CredentialAttempt, 'name' | 'reason'>): Finding['fix'] {
+  const notInstalled = /not installed|not on PATH|could not be started/i.test(a.reason);
+  const other = `or set AZURE_TOKEN_CREDENTIALS to a credential that works here (or unset it for the default chain)`;
+  switch (a.name) {
+    case 'AzureDeveloperCliCredential':
+      return notInstalled
+        ? { summary: `Install the Azure Developer CLI (azd) on the PATH the MCP client gives the server and sign in with azd auth login, ${other}.`, actor: 'user', commands: ['azd auth login'], docs: ['https://learn.microsoft.com/azure/developer/azure-developer-cli/install-azd'] }
+        : { summary: `Sign in to the Azure Developer CLI as the account the server should use, ${other}.`, actor: 'user', commands: ['azd auth login'] };
+    case 'AzurePowerShellCredential':
+      return notInstalled
+        ? { summary: `Install PowerShell 7 (pwsh) and the Az.Accounts module, then sign in with Connect-AzAccount, ${other}.`, actor: 'user', commands: ['pwsh -Command Install-Module Az.Accounts -Scope CurrentUser', 'pwsh -Command Connect-AzAccount'] }
+        : { summary: `Sign in to Azure PowerShell (Connect-AzAccount) as the account the server should use, ${other}.`, actor: 'user', commands: ['pwsh -Command Connect-AzAccount'] };
+    case 'AzureCliCredential':
+      return notInstalled
+        ? { summary: `Install the Azure CLI and sign in with az login, ${other}.`, actor: 'user', commands: ['az login'], docs: ['https://learn.microsoft.com/cli/azure/install-azure-cli'] }
+        : { summary: `Sign in to the Azure CLI as the account the server should use, ${other}.`, actor: 'user', commands: ['az login'] };
+    default:
+      return { summary: `Provide what ${a.name} needs here (see the reason above), ${other}.`, actor: 'user' };
+  }
 }

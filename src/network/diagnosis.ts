@@ -51,6 +51,8 @@ export interface ProxyObservation {
   error?: string;
   symptom?: string;
   plaintextProxy?: boolean;
+  /** http:// proxy URL, but the port speaks TLS. */
+  tlsPort?: boolean;
   proxyInfo?: string;
   skipped?: string;
 }

@@ -110,6 +110,37 @@ function directConsumers(d: EndpointDiagnosis): Consumer[] {
   return d.consumers.filter((c) => d.routes[c]?.via === 'direct' && !d.routes[c]?.broken);
 }
 
+/**
+ * The name servers did answer, but with an error (not NXDOMAIN, not silence): SERVFAIL, REFUSED, or
+ * nothing listening on port 53. "Did not answer in time" would send the reader after the wrong fault.
+ */
+export function dnsServerAnswer(directError: string | undefined): { symptom: string; text: (servers: string) => string; fix: (host: string, servers: string) => string } | undefined {
+  switch (directError) {
+    case 'ESERVFAIL':
+      return {
+        symptom: 'servfail',
+        text: (servers) =>
+          `the DNS servers (${servers}) answered SERVFAIL (server failure): they are reachable but could not resolve the name themselves (their upstream or a conditional forwarder is unreachable or broken, or DNSSEC validation failed).`,
+        fix: (host, servers) => `The DNS servers ${servers} answer but fail for ${host}: their administrators must fix the forwarding (upstream or conditional forwarder) for this name.`,
+      };
+    case 'EREFUSED':
+      return {
+        symptom: 'refused',
+        text: (servers) =>
+          `the DNS servers (${servers}) refused the query (REFUSED): they do not resolve names for this machine (a resolver left over from a VPN, or one that serves only another network).`,
+        fix: (_host, servers) => `Use DNS servers that serve this machine: ${servers} refuse its queries (check the VPN client and the network settings that set them).`,
+      };
+    case 'ECONNREFUSED':
+      return {
+        symptom: 'dns-server-down',
+        text: (servers) => `nothing answers DNS on the configured servers (${servers}): the connection to port 53 was refused.`,
+        fix: (_host, servers) => `The DNS servers ${servers} are not running a DNS service (a stale resolver address from a VPN or DHCP): use working DNS servers.`,
+      };
+    default:
+      return undefined;
+  }
+}
+
 export function dnsFindings(d: EndpointDiagnosis): Finding[] {
   const out: Finding[] = [];
   const ep = d.endpoint;
@@ -151,16 +182,22 @@ export function dnsFindings(d: EndpointDiagnosis): Finding[] {
         : fix(`Make ${ep.host} resolvable from this machine (DNS servers: ${f.servers.join(', ') || 'system default'}).`, 'network-admin', [`nslookup ${ep.host}`]),
     });
   } else if (f.status === 'timeout' || f.status === 'refused' || f.status === 'error') {
+    const servers = f.servers.join(', ') || 'system default';
+    const answered = dnsServerAnswer(f.directError);
     out.push({
       code: 'dns.timeout',
       severity: sev,
-      message: `Resolving ${ep.host} failed: the DNS servers (${f.servers.join(', ') || 'system default'}) did not answer in time (${f.osError ?? f.status}).${proxyNote}`,
+      message: answered
+        ? `Resolving ${ep.host} failed: ${answered.text(servers)}${proxyNote}`
+        : `Resolving ${ep.host} failed: the DNS servers (${servers}) did not answer in time (${f.osError ?? f.status}).${proxyNote}`,
       target,
-      evidence: { ...evidenceBase, symptom: f.status === 'timeout' ? 'timeout' : (f.osError ?? f.status) },
-      fix: fix('Check the DNS servers this machine uses (VPN, /etc/resolv.conf, network settings) and that they are reachable.', 'network-admin', [
-        `nslookup ${ep.host}`,
-        'cat /etc/resolv.conf',
-      ]),
+      evidence: { ...evidenceBase, symptom: answered ? answered.symptom : f.status === 'timeout' ? 'timeout' : (f.osError ?? f.status) },
+      fix: answered
+        ? fix(answered.fix(ep.host, servers), 'network-admin', [`nslookup ${ep.host}`, 'cat /etc/resolv.conf'])
+        : fix('Check the DNS servers this machine uses (VPN, /etc/resolv.conf, network settings) and that they are reachable.', 'network-admin', [
+            `nslookup ${ep.host}`,
+            'cat /etc/resolv.conf',
+          ]),
     });
   }
   if (f.status !== 'ok') return out;
@@ -246,13 +283,27 @@ function tcpFinding(d: EndpointDiagnosis, p: PathObservation): Finding | undefin
   const ep = d.endpoint;
   const target = hostPort(ep.host, ep.port);
   const ph = privateHint(d, t.address);
+  // Only AAAA answers and no IPv6 route: the usual IPv4 network is fine, the name is the odd one out.
+  const ipv6Only = d.dns.addresses.length > 0 && d.dns.addresses.every((a) => a.includes(':'));
+  const v6 = ipv6Only && t.symptom === 'unreachable'
+    ? ` ${ep.host} resolves only to IPv6 (AAAA) addresses and this machine has no route to them: no IPv6 connectivity here, or the name's IPv4 (A) record is missing from the DNS answer.`
+    : '';
+  // The OS answer (hosts file, another resolver) differs from the DNS servers' and is what failed:
+  // a stale override, not a firewall in front of the service.
+  const inc = d.dns.inconsistent;
+  const override =
+    inc && !inc.direct.split(' ').includes(t.address) && inc.direct !== 'NXDOMAIN'
+      ? ` ${t.address} comes from the OS resolver (a hosts-file entry or another resolver), while the DNS servers answer ${inc.direct}: a stale override is the likely cause.`
+      : '';
   return {
     code: info.code,
     severity: severityFor(p.consumers, d.serverConsumer),
-    message: `TCP connection to ${ep.host} (${hostPort(t.address, t.port)}) ${info.text} after ${t.ms} ms. Affects: ${who(p.consumers, d.serverConsumer)}.${ph.text}`,
+    message: `TCP connection to ${ep.host} (${hostPort(t.address, t.port)}) ${info.text} after ${t.ms} ms. Affects: ${who(p.consumers, d.serverConsumer)}.${ph.text}${v6}${override}`,
     target,
-    evidence: { target, address: t.address, port: t.port, symptom: t.symptom ?? 'other', error: t.error ?? null, ms: t.ms, route: 'direct', consumers: p.consumers.join(','), ...ph.evidence },
-    fix: fix(ph.text ? 'Connect to the VPN or network that can reach the private endpoint; ' + info.fix : info.fix, 'network-admin', [
+    evidence: { target, address: t.address, port: t.port, symptom: t.symptom ?? 'other', error: t.error ?? null, ms: t.ms, route: 'direct', consumers: p.consumers.join(','), ...ph.evidence, ...(ipv6Only ? { ipv6Only: true } : {}), ...(override ? { dnsAnswer: inc!.direct, osOverride: true } : {}) },
+    fix: override
+      ? fix(`Remove or correct the entry for ${ep.host} in the hosts file (/etc/hosts, C:\\Windows\\System32\\drivers\\etc\\hosts), or find the resolver that gives ${t.address}.`, 'user', [`getent hosts ${ep.host}`, `nslookup ${ep.host}`])
+      : fix(v6 ? `Enable IPv6 on this network or VPN, or have the DNS servers return ${ep.host}'s IPv4 (A) record (check with nslookup -type=A).` : ph.text ? 'Connect to the VPN or network that can reach the private endpoint; ' + info.fix : info.fix, 'network-admin', [
       `curl -sv --connect-timeout 5 -o /dev/null https://${ep.host}${ep.port === 443 ? '' : `:${ep.port}`}/`,
     ]),
   };
@@ -283,6 +334,65 @@ function proxyFinding(d: EndpointDiagnosis, p: PathObservation, opts: FindingOpt
       fix: fix(`Use http:// in ${p.proxyVariable}: the connection to the proxy is plain HTTP, and HTTPS to Azure is tunnelled through it with CONNECT.`, 'user', [
         `export ${p.proxyVariable}=${(p.proxy ?? '').replace(/^https:/i, 'http:')}`,
       ]),
+    };
+  }
+  if (pc.phase === 'connect' && !pc.status && pc.tlsPort) {
+    return {
+      code: 'proxy.scheme-mismatch',
+      severity: sev,
+      message: `${p.proxyVariable} is ${p.proxy}, but ${pc.proxyAddress} speaks TLS, not plain HTTP: it closed the plain CONNECT for ${target} and completes a TLS handshake. It is not the proxy's plain-HTTP port (or not a proxy at all). ${affects}`,
+      target: pc.proxyAddress,
+      evidence: { ...base, phase: pc.phase, symptom: 'tls-port-with-http-scheme', error: pc.error ?? null },
+      fix: fix(
+        `Point ${p.proxyVariable} at the proxy's plain-HTTP port (http://HOST:PORT, often 8080 or 3128; see the PAC file). An https:// proxy URL works only if that port is a TLS proxy and every client supports TLS to the proxy.`,
+        'user',
+        [`curl -sv -x '${p.proxy}' -o /dev/null https://${ep.host}/`],
+      ),
+    };
+  }
+  if (pc.phase === 'connect' && !pc.status) {
+    // TCP (and TLS) to the proxy worked; the CONNECT got no HTTP answer: closed, silence or not HTTP at all.
+    const notHttp = pc.symptom === 'protocol';
+    const closed = pc.error === 'CLOSED_WITHOUT_RESPONSE' || pc.symptom === 'reset';
+    const what = notHttp
+      ? `answered the CONNECT for ${target} with something that is not HTTP (${pc.error}): what listens at that port is not an HTTP proxy, or it expects TLS (an https:// proxy URL)`
+      : closed
+        ? `accepted the TCP connection but closed it without answering the CONNECT for ${target} (${pc.error}): the proxy drops this request (a filtering policy), or what listens at that port is not an HTTP proxy`
+        : `accepted the TCP connection but did not answer the CONNECT for ${target} (${pc.error}${pc.connectMs !== undefined ? ` after ${pc.connectMs} ms` : ''}): the proxy is stalled, or what listens at that port is not an HTTP proxy`;
+    return {
+      code: 'proxy.unreachable',
+      severity: sev,
+      message: `The proxy ${p.proxy} (${pc.proxyAddress}) ${what}. ${affects}`,
+      target: pc.proxyAddress,
+      evidence: { ...base, phase: pc.phase, symptom: notHttp ? 'not-http' : closed ? 'closed-without-response' : 'no-response', error: pc.error ?? null, ms: pc.connectMs ?? null },
+      fix: notHttp
+        ? fix(`Check the proxy URL in ${p.proxyVariable}: the port must be the proxy's HTTP port (scheme http://, or https:// if the proxy itself speaks TLS).`, 'user', [
+            `curl -sv -x '${p.proxy}' -o /dev/null https://${ep.host}/`,
+          ])
+        : fix(
+            `Check that ${p.proxyVariable} points at the proxy's port; if it does, the proxy administrators must allow CONNECT to ${ep.host}:${ep.port} (the proxy log shows why it closed the request).`,
+            'network-admin',
+            [`curl -sv -x '${p.proxy}' -o /dev/null https://${ep.host}/`],
+          ),
+    };
+  }
+  if (pc.phase === 'tcp' && /^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_NODATA|ENODATA|EAI_FAIL)$/.test(pc.error ?? '')) {
+    const temporary = pc.error === 'EAI_AGAIN';
+    return {
+      code: 'proxy.unreachable',
+      severity: sev,
+      message:
+        `The proxy ${p.proxy} cannot be reached: its host name does not resolve (${pc.error}${temporary ? ': the DNS servers did not answer' : ': no such name'}${pc.tcpMs !== undefined ? ` after ${pc.tcpMs} ms` : ''}). ` +
+        `Every request for ${target} on this route fails before it leaves the machine. ${affects}`,
+      target: pc.proxyAddress,
+      evidence: { ...base, phase: pc.phase, symptom: 'proxy-name-unresolved', error: pc.error ?? null, ms: pc.tcpMs ?? null },
+      fix: temporary
+        ? fix('The DNS servers do not answer, so the proxy name cannot be resolved: check the network connection and VPN (the proxy is often only resolvable inside the corporate network).', 'network-admin', [
+            `nslookup ${pc.proxyAddress.replace(/:\d+$/, '')}`,
+          ])
+        : fix(`Check the proxy host name in ${p.proxyVariable} (compare with the PAC file or system proxy settings); it may only resolve on the VPN.`, 'user', [
+            `nslookup ${pc.proxyAddress.replace(/:\d+$/, '')}`,
+          ]),
     };
   }
   if (pc.phase === 'tcp' || pc.phase === 'tls' || pc.symptom === 'no-response') {
@@ -401,11 +511,14 @@ function tlsFailureFinding(d: EndpointDiagnosis, p: PathObservation): Finding | 
       fix: fix(`Allow ${ep.host} on the firewall/proxy that resets the connection (TLS SNI filtering).`, 'network-admin'),
     };
   }
+  const viaProxy = p.via === 'proxy';
   const what =
     t.failure === 'timeout'
-      ? `got no answer to the ClientHello within ${t.ms} ms`
+      ? `got no answer to the ClientHello within ${t.ms} ms${viaProxy ? ' (the proxy accepted the CONNECT)' : ''}`
       : t.failure === 'closed'
-        ? 'was closed by the other side during the handshake'
+        ? viaProxy
+          ? 'was closed during the handshake: the proxy accepted the CONNECT, then closed the tunnel (it could not keep a connection to the host, or its policy ends tunnels to this server name)'
+          : 'was closed by the other side during the handshake'
         : `failed (${t.error})`;
   return {
     code: 'tls.handshake-failed',
@@ -413,9 +526,15 @@ function tlsFailureFinding(d: EndpointDiagnosis, p: PathObservation): Finding | 
     message: `The TLS handshake with ${target}${p.via === 'proxy' ? ` through ${p.proxy}` : ''} ${what}. ${affects}`,
     target,
     evidence: { ...evidence, symptom: t.failure ?? 'other', phase: 'tls' },
-    fix: fix('Something on the path (firewall, TLS inspection, proxy) interferes with TLS to this host; check its TLS policy and logs for this server name.', 'network-admin', [
-      `openssl s_client -connect ${ep.host}:${ep.port} -servername ${ep.host} </dev/null`,
-    ]),
+    fix: fix(
+      viaProxy
+        ? `The proxy ${p.proxy} (or a device behind it) interferes with TLS to this host: its administrators should check the proxy log and TLS policy for CONNECT ${target}.`
+        : 'Something on the path (firewall, TLS inspection, proxy) interferes with TLS to this host; check its TLS policy and logs for this server name.',
+      'network-admin',
+      viaProxy
+        ? [`curl -sv -x '${p.proxy}' -o /dev/null https://${ep.host}/`]
+        : [`openssl s_client -connect ${ep.host}:${ep.port} -servername ${ep.host} </dev/null`],
+    ),
   };
 }
 
@@ -453,7 +572,9 @@ function chainFindings(d: EndpointDiagnosis, p: PathObservation, t: TlsObservati
   const uncheckedText = unchecked.length ? ` (${storeList(unchecked)} could not be checked: ${unchecked.map((s) => s.note).filter(Boolean).join('; ')})` : '';
   const osUnchecked = unchecked.some((s) => s.store === 'os');
 
-  if (intercepted) {
+  // A certificate for another name is not TLS inspection (inspection devices mint one for the host):
+  // a captive portal or the wrong server. tls.hostname-mismatch says so; "connections work" would be wrong.
+  if (intercepted && t.hostMatches !== false) {
     const allTrust = rejectedRel.length === 0;
     out.push({
       code: 'tls.intercepted',
@@ -545,6 +666,16 @@ function chainFindings(d: EndpointDiagnosis, p: PathObservation, t: TlsObservati
   return out;
 }
 
+/** Lower-case host of a Location header (absolute URLs only; relative ones stay on the host). */
+export function locationHost(location: string | undefined): string | undefined {
+  if (!location || !/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return undefined;
+  try {
+    return new URL(location).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
+}
+
 function httpFinding(d: EndpointDiagnosis, p: PathObservation): Finding | undefined {
   const h = p.http;
   if (!h || h.error === 'ABORTED') return undefined;
@@ -583,6 +714,43 @@ function httpFinding(d: EndpointDiagnosis, p: PathObservation): Finding | undefi
     unexpected = `HTTP ${s}`;
   }
   if (!unexpected) return undefined;
+  const redirectHost = s >= 300 && s < 400 ? locationHost(h.location) : undefined;
+  if (redirectHost && redirectHost !== ep.host.toLowerCase()) {
+    // Every request redirected to another host: a captive portal or a web filter's sign-in page.
+    return {
+      code: 'http.unexpected-response',
+      severity: 'warning',
+      message:
+        `${target} answered GET ${h.path} with HTTP ${s}, a redirect to ${h.location}: a captive portal (guest/hotel Wi-Fi sign-in) or a web filter's login page answers instead of ${ep.label}. ` +
+        `Requests from ${who(p.consumers, d.serverConsumer)} get this redirect, not the service.`,
+      target,
+      evidence: { ...base, status: s, contentType: h.contentType ?? null, server: h.server ?? null, location: h.location ?? null, redirectHost, symptom: 'redirect-to-other-host' },
+      fix: fix(`Open a browser, sign in on ${redirectHost} (or accept its terms), then run the doctor again; on a corporate network, ask for ${ep.host} to be exempted from the web filter's sign-in.`, 'user', [
+        `curl -sv -o /dev/null https://${ep.host}${h.path}`,
+      ]),
+    };
+  }
+  if (s >= 500 && (ep.role === 'authority' || ep.role === 'arm')) {
+    // The server needs these: a 5xx there fails its token requests / every ARM call while it lasts.
+    const sevServer = severityFor(p.consumers, d.serverConsumer);
+    return {
+      code: 'http.unexpected-response',
+      severity: sevServer === 'error' ? 'error' : 'warning',
+      message:
+        `${target} answered GET ${h.path} with HTTP ${s}${h.contentType ? ` (${h.contentType})` : ''}${h.server ? ` from '${h.server}'` : ''}: a server error, not ${ep.label}'s answer. ` +
+        `A gateway, load balancer or proxy in front of it has no working backend, or the service has an outage. While this lasts, ` +
+        (ep.role === 'authority' ? `token requests from ${who(p.consumers, d.serverConsumer)} fail.` : `every ARM call from ${who(p.consumers, d.serverConsumer)} fails.`) +
+        ' Run the doctor again to rule out a passing fault.',
+      target,
+      evidence: { ...base, status: s, contentType: h.contentType ?? null, server: h.server ?? null, location: h.location ?? null, requestId: h.requestId ?? null, symptom: 'server-error' },
+      fix: fix(
+        `If it persists: check the Azure status page, and whether a device on the path answers for ${ep.host} (the Server header${h.server ? `, here '${h.server}'` : ''}; Azure's own errors carry x-ms-request-id${h.requestId ? `, here ${h.requestId}` : ', absent here'}).`,
+        'network-admin',
+        [`curl -sv -o /dev/null https://${ep.host}${h.path}`],
+        ['https://azure.status.microsoft/status'],
+      ),
+    };
+  }
   return {
     code: 'http.unexpected-response',
     severity: 'warning',

@@ -33,7 +33,11 @@ export async function osLookup(host: string, opts: { timeoutMs: number; signal?:
   }
 }
 
-/** A `lookup` function for net.connect that goes through the limiter (for proxy host names). */
+/**
+ * A `lookup` function for net.connect (proxy host names). Like the endpoint probes it asks the name
+ * servers first and runs getaddrinfo (through the limiter) only when they answer: a getaddrinfo
+ * stuck on a dead resolver cannot be cancelled and would keep the process alive after the report.
+ */
 export function limitedLookup(timeoutMs: number): LookupFunction {
   return (
     hostname: string,
@@ -41,16 +45,21 @@ export function limitedLookup(timeoutMs: number): LookupFunction {
     callback: (err: NodeJS.ErrnoException | null, address: string | Array<{ address: string; family: number }>, family?: number) => void,
   ): void => {
     const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all === true;
-    osLookup(hostname, { timeoutMs }).then((a) => {
-      if (a.error || !a.addresses.length) {
-        const err = Object.assign(new Error(`getaddrinfo ${a.error ?? 'ENOTFOUND'} ${hostname}`), { code: a.error ?? 'ENOTFOUND' }) as NodeJS.ErrnoException;
-        callback(err, all ? [] : '', 4);
-        return;
-      }
-      const list = a.addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-      if (all) callback(null, list);
-      else callback(null, list[0]!.address, list[0]!.family);
-    });
+    const start = now();
+    // Hosts-file names (localhost, a pinned proxy) need no name server: getaddrinfo reads the file first.
+    hostsFileLookup(hostname)
+      .then((fromHosts): OsAnswer | Promise<OsAnswer> => (fromHosts.length ? { addresses: fromHosts, ms: elapsed(start) } : resolveBoth(hostname, { timeoutMs }).then((r) => r.os)))
+      .catch((): OsAnswer => ({ addresses: [], ms: elapsed(start), error: 'ERROR' }))
+      .then((a) => {
+        if (a.error || !a.addresses.length) {
+          const err = Object.assign(new Error(`getaddrinfo ${a.error ?? 'ENOTFOUND'} ${hostname}`), { code: a.error ?? 'ENOTFOUND' }) as NodeJS.ErrnoException;
+          callback(err, all ? [] : '', 4);
+          return;
+        }
+        const list = a.addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+        if (all) callback(null, list);
+        else callback(null, list[0]!.address, list[0]!.family);
+      });
   };
 }
 

@@ -36,6 +36,8 @@ export interface ProxyConnectResult {
   symptom?: ConnectSymptom | 'protocol' | 'no-response';
   /** https:// proxy URL, but the proxy answered in plain HTTP. */
   plaintextProxy?: boolean;
+  /** http:// proxy URL, but the port speaks TLS (a TLS proxy port, or not a proxy at all). */
+  tlsPort?: boolean;
   /** A few response headers that identify the proxy's verdict (X-Squid-Error, Server, Via). */
   proxyInfo?: string;
   socket?: Duplex;
@@ -78,7 +80,8 @@ export async function proxyConnect(
   const tcp = await tcpConnect(proxy.host, proxy.port, {
     timeoutMs: opts.connectTimeoutMs ?? opts.timeoutMs,
     signal: opts.signal,
-    lookup: limitedLookup(opts.connectTimeoutMs ?? opts.timeoutMs),
+    // Leave the connect timer room to see the lookup's own verdict (a dead resolver is not a dead proxy).
+    lookup: limitedLookup(Math.max(200, Math.floor((opts.connectTimeoutMs ?? opts.timeoutMs) * 0.6))),
   });
   if (!tcp.ok || !tcp.socket) {
     return { ...base, ok: false, phase: 'tcp', tcpMs: tcp.ms, error: tcp.error, symptom: tcp.symptom };
@@ -111,7 +114,7 @@ export async function proxyConnect(
   }
   const start = now();
   const authority = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
-  return new Promise<ProxyConnectResult>((resolve) => {
+  const result = await new Promise<ProxyConnectResult>((resolve) => {
     let done = false;
     const headers: Record<string, string> = { host: authority, 'user-agent': 'azmcp-doctor' };
     if (proxy.authorization) headers['proxy-authorization'] = proxy.authorization;
@@ -153,11 +156,38 @@ export async function proxyConnect(
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
     req.end();
   });
+  // An http:// proxy URL whose port closed on (or garbled) the plain CONNECT: does it speak TLS?
+  if (!result.ok && proxy.scheme === 'http' && result.phase === 'connect' && !result.status && (result.error === 'CLOSED_WITHOUT_RESPONSE' || result.symptom === 'protocol' || result.symptom === 'reset')) {
+    if (await speaksTls(proxy.host, proxy.port, Math.min(1500, opts.timeoutMs))) result.tlsPort = true;
+  }
+  return result;
+}
+
+/** Does host:port complete a TLS handshake? (an http:// proxy URL aimed at a TLS port) */
+export async function speaksTls(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const tcp = await tcpConnect(host, port, { timeoutMs, lookup: limitedLookup(Math.max(200, Math.floor(timeoutMs * 0.6))) });
+  if (!tcp.ok || !tcp.socket) return false;
+  const sock = tcp.socket;
+  return new Promise<boolean>((resolve) => {
+    let settled = false;
+    const t = tlsConnect({ socket: sock, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
+    const done = (v: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      t.destroy();
+      sock.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(false), Math.max(1, timeoutMs));
+    t.once('secureConnect', () => done(true));
+    t.once('error', () => done(false));
+  });
 }
 
 /** Does host:port answer a plain-HTTP CONNECT with an HTTP status line? (https:// aimed at a plain proxy) */
 export async function speaksPlainHttp(host: string, port: number, target: { host: string; port: number }, timeoutMs: number): Promise<boolean> {
-  const tcp = await tcpConnect(host, port, { timeoutMs, lookup: limitedLookup(timeoutMs) });
+  const tcp = await tcpConnect(host, port, { timeoutMs, lookup: limitedLookup(Math.max(200, Math.floor(timeoutMs * 0.6))) });
   if (!tcp.ok || !tcp.socket) return false;
   const sock = tcp.socket;
   return new Promise<boolean>((resolve) => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/model.js';
 import { runCredentialProbes, type CredentialProbeResult } from '../../src/probes/credentials/index.js';
 import { chainFindings, chainTable, excludedButConfigured } from '../../checks/credentials/chain.js';
-import { attemptFindings, failureWeight } from '../../checks/credentials/explain.js';
+import { attemptFindings, failureWeight, pinnedUnavailableFix } from '../../checks/credentials/explain.js';
 import { azureCliFindings } from '../../checks/credentials/azure-cli.js';
 import { identityFindings } from '../../checks/credentials/identity.js';
 import { effectiveChain } from '../../src/chain/effective-chain.js';
@@ -26,6 +26,7 @@ import {
   scriptedExec,
   startFakeAuthority,
   TENANT,
+  testPki,
   userToken,
   type FakeAuthority,
   type Script,
@@ -93,6 +94,44 @@ describe('chain verdict and chain.* findings', () => {
     expect(t.rows.find((r) => r[1] === 'AzureCliCredential')![2]).toBe('succeeded (not reached)');
     expect(t.rows.find((r) => r[1] === 'ManagedIdentityCredential')![0]).toBe('-');
     expect(t.title).toMatch(/Azure MCP Server 2\.0\.5/);
+  });
+
+  it('a configured credential the doctor cannot test (a PFX certificate): chain.none-succeeded leads with it, never "No credential is set up"', async () => {
+    const env = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_CERTIFICATE_PATH: testPki().clientPfx, AZURE_CLIENT_CERTIFICATE_PASSWORD: 'pfx-pass', AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential' };
+    const res = await run(env, azNotLoggedIn, ['az']);
+    expect(res.attempts.EnvironmentCredential!.state).toBe('unknown');
+    const none = byCode(chainFindings(res, env), 'chain.none-succeeded')[0]!;
+    expect(none.severity).toBe('warning');
+    expect(none.message).toMatch(/^EnvironmentCredential is configured but the doctor could not test it here/);
+    expect(none.message).toMatch(/PFX/);
+    expect(none.message).not.toMatch(/No credential is set up/);
+    expect(none.fix!.summary).toMatch(/Confirm that EnvironmentCredential works with the server itself/);
+    expect(none.fix!.commands).toBeUndefined();
+    expect(JSON.stringify(none)).not.toContain('pfx-pass');
+  });
+
+  it('a pinned developer tool that is not available: credential.unavailable is an error with that tool\'s own sign-in, never az login', async () => {
+    const env = { AZURE_TOKEN_CREDENTIALS: 'AzureDeveloperCliCredential' };
+    const res = await run(env, [], []);
+    const a = res.attempts.AzureDeveloperCliCredential!;
+    expect(a.state).toBe('unavailable');
+    const fs = attemptFindings(a, res.chain, res.verdict, env, probeCtx().endpoints);
+    const u = byCode(fs, 'credential.unavailable')[0]!;
+    expect(u.severity).toBe('error');
+    expect(u.message).toMatch(/AZURE_TOKEN_CREDENTIALS pins it/);
+    expect(u.evidence).toMatchObject({ pinned: true });
+    expect(u.fix!.commands).toEqual(['azd auth login']);
+    expect(u.fix!.summary).toMatch(/Install the Azure Developer CLI/);
+    const none = byCode(chainFindings(res, env), 'chain.none-succeeded')[0]!;
+    expect(none.message).toMatch(/pins AzureDeveloperCliCredential/);
+    expect(none.message).not.toMatch(/No credential is set up/);
+    expect(none.fix!.commands).toBeUndefined();
+    expect(none.fix!.summary).not.toMatch(/az login/);
+    // Not pinned: the same unavailable tool stays an info without a fix.
+    const dev = await run({ AZURE_TOKEN_CREDENTIALS: 'dev' }, azNotLoggedIn, ['az']);
+    const info = attemptFindings(dev.attempts.AzureDeveloperCliCredential!, dev.chain, dev.verdict, {}, probeCtx().endpoints);
+    expect(info.map((f) => [f.code, f.severity])).toEqual([['credential.unavailable', 'info']]);
+    expect(pinnedUnavailableFix({ name: 'AzurePowerShellCredential', reason: 'not signed in' })!.commands).toEqual(['pwsh -Command Connect-AzAccount']);
   });
 
   it('nothing configured: chain.none-succeeded (error), each unavailable credential is an info', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   interactiveCapability,
+  liveAttemptPossible,
   probeInteractive,
   probeVisualStudio,
   probeVisualStudioCode,
@@ -61,6 +62,21 @@ describe('VS Code', () => {
 });
 
 describe('interactive credentials', () => {
+  it('--interactive starts only a prompt someone can answer: no browser when headless (unless BROWSER is set), no device code without a terminal or in CI', () => {
+    const headless = interactiveCapability({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, 'linux', true);
+    expect(liveAttemptPossible('InteractiveBrowserCredential', headless, true, {})).toBe(false);
+    expect(liveAttemptPossible('InteractiveBrowserCredential', headless, false, { BROWSER: '/usr/bin/w3m' })).toBe(true);
+    // Device code works over SSH with a terminal (the code is entered on another device)...
+    expect(liveAttemptPossible('DeviceCodeCredential', headless, true, {})).toBe(true);
+    // ...but not without a terminal, or in CI.
+    expect(liveAttemptPossible('DeviceCodeCredential', headless, false, {})).toBe(false);
+    expect(liveAttemptPossible('DeviceCodeCredential', interactiveCapability({ CI: 'true' }, 'linux', true), true, {})).toBe(false);
+    const desktop = interactiveCapability({ DISPLAY: ':0', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, 'linux', true);
+    expect(liveAttemptPossible('InteractiveBrowserCredential', desktop, false, {})).toBe(true);
+    const a = probeInteractive('InteractiveBrowserCredential', { env: {}, platform: 'linux', interactive: true }, headless, true);
+    expect(a.state).toBe('not-tried');
+    expect(a.reason).toMatch(/--interactive starts only a prompt someone can answer here/);
+  });
   it('headless Linux in CI cannot prompt; never started without --interactive', () => {
     const cap = interactiveCapability({ CI: 'true' }, 'linux', true);
     expect(cap.canPrompt).toBe(false);

@@ -87,14 +87,23 @@ describe('checkCertificateFile', () => {
     expect(c.findings[0]!.message).toMatch(/no private key/);
   });
 
-  it('an encrypted key: wrong or missing password fails; the right one passes with a warning', () => {
+  it('an encrypted PEM key fails whatever the password (the server cannot read password-protected PEM), and says whether the password is right', () => {
     const pki = testPki();
-    expect(checkCertificateFile(pki.clientEncrypted, undefined).findings[0]!.message).toMatch(/not set/);
-    expect(checkCertificateFile(pki.clientEncrypted, 'wrong').findings[0]!.message).toMatch(/does not decrypt/);
-    const ok = checkCertificateFile(pki.clientEncrypted, 'right-pass');
-    expect(ok.ok).toBe(true);
-    expect(ok.findings[0]!.severity).toBe('warning');
-    expect(JSON.stringify(ok.findings)).not.toContain('right-pass');
+    const none = checkCertificateFile(pki.clientEncrypted, undefined);
+    const wrong = checkCertificateFile(pki.clientEncrypted, 'wrong');
+    const right = checkCertificateFile(pki.clientEncrypted, 'right-pass');
+    for (const c of [none, wrong, right]) {
+      expect(c.ok).toBe(false);
+      expect(c.pem).toBeUndefined();
+      expect(c.findings[0]).toMatchObject({ code: 'credential.certificate-problem', severity: 'error' });
+      expect(c.findings[0]!.message).toMatch(/Password protection for PEM encoded certificates is not supported/);
+      expect(c.findings[0]!.fix!.summary).toMatch(/PFX/);
+    }
+    expect(none.findings[0]!.message).toMatch(/not set/);
+    expect(wrong.findings[0]!.message).toMatch(/does not decrypt/);
+    expect(right.findings[0]!.message).toMatch(/is the right password/);
+    expect(right.findings[0]!.evidence).toMatchObject({ passwordDecrypts: true });
+    expect(JSON.stringify([none, wrong, right].map((c) => c.findings))).not.toMatch(/right-pass|"wrong"/);
   });
 
   it('an expired certificate', () => {

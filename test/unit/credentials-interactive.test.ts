@@ -67,7 +67,8 @@ describe('interactive credentials', () => {
   });
 
   it('with --interactive and nothing else working, the browser sign-in runs and becomes the winner', { timeout: 30_000 }, async () => {
-    const ctx = { ...probeCtx({ env: { PATH: process.env.PATH }, authorityHost: auth.url, exec: noAz }), interactive: true, interactiveTimeoutMs: 20_000 };
+    // Headless here: the live browser sign-in starts only because BROWSER names a browser command.
+    const ctx = { ...probeCtx({ env: { PATH: process.env.PATH, BROWSER: process.env.BROWSER }, authorityHost: auth.url, exec: noAz }), interactive: true, interactiveTimeoutMs: 20_000 };
     const res = await runCredentialProbes(ctx, 'server', NO_IMDS);
     const a = res.attempts.InteractiveBrowserCredential!;
     expect(a.state, a.reason).toBe('succeeded');

@@ -146,6 +146,16 @@ export function interactiveCapability(env: Env, platform: NodeJS.Platform, libse
   return { canPrompt, headless, ...(ci ? { ci } : {}), ...(keyringOk !== undefined ? { keyringOk } : {}), notes };
 }
 
+/**
+ * Whether a live --interactive attempt (the doctor's own prompt) can reach a person here. Never started
+ * when it cannot: headless without a BROWSER command, CI, or no terminal for a device code would only
+ * wait for the timeout.
+ */
+export function liveAttemptPossible(name: CredentialName, cap: InteractiveCapability, tty: boolean, env: Env): boolean {
+  if (name === 'DeviceCodeCredential') return !cap.ci && tty;
+  return !!env.BROWSER || (!cap.headless && !cap.ci);
+}
+
 export function probeInteractive(name: CredentialName, ctx: Pick<ProbeContext, 'env' | 'platform' | 'interactive'>, cap: InteractiveCapability, tty: boolean): CredentialAttempt {
   const facts: Record<string, EvidenceValue> = { canPrompt: cap.canPrompt, headless: cap.headless, ci: cap.ci ?? false };
   if (cap.keyringOk !== undefined) facts.keyring = cap.keyringOk;
@@ -164,6 +174,6 @@ export function probeInteractive(name: CredentialName, ctx: Pick<ProbeContext, '
     facts,
     durationMs: 0,
     state: 'not-tried',
-    reason: `interactive: not started (use --interactive to try it); ${could ? 'it could work here' : 'it cannot work here'}${notes.length ? `: ${notes.join('; ')}` : ''}`,
+    reason: `interactive: not started (${ctx.interactive ? '--interactive starts only a prompt someone can answer here' : 'use --interactive to try it'}); ${could ? 'it could work here' : 'it cannot work here'}${notes.length ? `: ${notes.join('; ')}` : ''}`,
   };
 }

@@ -247,19 +247,41 @@ export function checkCertificateFile(path: string, password: string | undefined,
     }
     const encrypted = /ENCRYPTED/.test(keyMatch[1]!) || /Proc-Type:\s*4,ENCRYPTED/.test(keyMatch[0]);
     facts.encryptedKey = encrypted;
-    let key;
-    try {
-      key = createPrivateKey(encrypted ? { key: keyMatch[0], passphrase: password ?? '' } : { key: keyMatch[0] });
-    } catch {
+    if (encrypted) {
+      // Measured (docs/server-behaviour-2.0.5.md): the server's .NET Azure.Identity cannot read a
+      // password-protected PEM key, whatever AZURE_CLIENT_CERTIFICATE_PASSWORD says: "Password protection
+      // for PEM encoded certificates is not supported." (CredentialUnavailableException). The password is
+      // still tried here, to say whether it is the right one for the conversion.
+      let decrypts = false;
+      if (password) {
+        try {
+          decrypts = x.checkPrivateKey(createPrivateKey({ key: keyMatch[0], passphrase: password }));
+        } catch {
+          decrypts = false;
+        }
+      }
       findings.push(
         certProblem(
-          encrypted
-            ? `The private key in ${path} is encrypted and ${password ? 'AZURE_CLIENT_CERTIFICATE_PASSWORD does not decrypt it' : 'AZURE_CLIENT_CERTIFICATE_PASSWORD is not set'}.`
-            : `The private key in ${path} cannot be read.`,
-          { path, format: 'PEM', encryptedKey: encrypted, passwordSet: !!password },
-          encrypted ? 'Set AZURE_CLIENT_CERTIFICATE_PASSWORD to the key\'s password (or store the key unencrypted in a file only you can read).' : 'Re-export the key as PEM.',
+          `The private key in ${path} is a password-protected (encrypted) PEM key. The server's Azure.Identity cannot use it: it reports ` +
+            '"Password protection for PEM encoded certificates is not supported" and EnvironmentCredential does not authenticate, ' +
+            (password
+              ? decrypts
+                ? 'even though AZURE_CLIENT_CERTIFICATE_PASSWORD is the right password (it is only used for PFX files).'
+                : 'and in any case AZURE_CLIENT_CERTIFICATE_PASSWORD does not decrypt this key.'
+              : 'and AZURE_CLIENT_CERTIFICATE_PASSWORD is not set either.'),
+          { path, format: 'PEM', encryptedKey: true, passwordSet: !!password, passwordDecrypts: decrypts },
+          'Convert the certificate and key to a password-protected PFX (openssl pkcs12 -export -in cert.pem -inkey key.pem -out cert.pfx), point ' +
+            'AZURE_CLIENT_CERTIFICATE_PATH at it and set AZURE_CLIENT_CERTIFICATE_PASSWORD to the key\'s password; or store the key unencrypted ' +
+            '(openssl pkcs8 -topk8 -nocrypt) in a PEM file only you can read.',
         ),
       );
+      return { ok: false, format: 'pem', facts, findings };
+    }
+    let key;
+    try {
+      key = createPrivateKey({ key: keyMatch[0] });
+    } catch {
+      findings.push(certProblem(`The private key in ${path} cannot be read.`, { path, format: 'PEM', encryptedKey: false }, 'Re-export the key as PEM.'));
       return { ok: false, format: 'pem', facts, findings };
     }
     if (!x.checkPrivateKey(key)) {
@@ -271,16 +293,6 @@ export function checkCertificateFile(path: string, password: string | undefined,
         ),
       );
       return { ok: false, format: 'pem', facts, findings };
-    }
-    if (encrypted) {
-      findings.push({
-        ...certProblem(
-          `The private key in ${path} is an encrypted PEM key. The doctor could decrypt it with AZURE_CLIENT_CERTIFICATE_PASSWORD, but the server's .NET loader may not read encrypted PEM keys.`,
-          { path, format: 'PEM', encryptedKey: true },
-          'If the server fails with this certificate, convert it to a password-protected PFX or an unencrypted PEM readable only by you.',
-        ),
-        severity: 'warning',
-      });
     }
     // A PEM the SDK can send: certificate + unencrypted PKCS#8 key, in memory only.
     const pem = `${certMatch[0]}\n${key.export({ type: 'pkcs8', format: 'pem' }).toString()}`;

@@ -7,7 +7,7 @@ import { ALL_CREDENTIALS, type CredentialName } from '../../chain/credentials.js
 import { effectiveChain, type EffectiveChain } from '../../chain/effective-chain.js';
 import { chainVerdict, type ChainVerdict } from '../../chain/verdict.js';
 import { probeAzureCli, type AzureCliDetails } from './azure-cli.js';
-import { interactiveCapability, probeInteractive, probeVisualStudio, probeVisualStudioCode, type InteractiveCapability } from './desktop.js';
+import { interactiveCapability, liveAttemptPossible, probeInteractive, probeVisualStudio, probeVisualStudioCode, type InteractiveCapability } from './desktop.js';
 import { probeAzureDeveloperCli, probeAzurePowerShell } from './developer-tools.js';
 import { probeEnvironment } from './environment.js';
 import { execTool, whichIn } from './exec.js';
@@ -126,11 +126,12 @@ export async function runCredentialProbes(pctx: ProbeContext, launchedBy: CheckC
     const before = Object.fromEntries(list.map((a) => [a.name, a]));
     const v = chainVerdict(chain, before);
     const next = v.rows.find((r) => r.enabled && r.interactive && (r.name === 'InteractiveBrowserCredential' || r.name === 'DeviceCodeCredential'));
-    if (!v.winner && next && enabled.has(next.name)) {
+    // Only a prompt someone can answer: headless, CI or no keyring would just wait for the timeout.
+    if (!v.winner && next && enabled.has(next.name) && liveAttemptPossible(next.name, capability, tty, pctx.env)) {
       const first = await safe(next.name, () => probeInteractiveLive(next.name as 'InteractiveBrowserCredential' | 'DeviceCodeCredential', pctx));
       list.splice(list.findIndex((a) => a.name === next.name), 1, first);
       const dc = v.rows.find((r) => r.enabled && r.name === 'DeviceCodeCredential');
-      if (first.state !== 'succeeded' && next.name === 'InteractiveBrowserCredential' && dc && enabled.has('DeviceCodeCredential')) {
+      if (first.state !== 'succeeded' && next.name === 'InteractiveBrowserCredential' && dc && enabled.has('DeviceCodeCredential') && liveAttemptPossible('DeviceCodeCredential', capability, tty, pctx.env)) {
         const second = await safe('DeviceCodeCredential', () => probeInteractiveLive('DeviceCodeCredential', pctx));
         list.splice(list.findIndex((a) => a.name === 'DeviceCodeCredential'), 1, second);
       }
