@@ -74,20 +74,7 @@ export interface EffectiveChain {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Values CustomChainedCredential recognises (matched with ToLowerInvariant, no trimming). */
-export const ACCEPTED_TOKEN_CREDENTIALS = [
-  'dev',
-  'prod',
-  'EnvironmentCredential',
-  'WorkloadIdentityCredential',
-  'ManagedIdentityCredential',
-  'VisualStudioCredential',
-  'VisualStudioCodeCredential',
-  'AzureCliCredential',
-  'AzurePowerShellCredential',
-  'AzureDeveloperCliCredential',
-  'DeviceCodeCredential',
-  'InteractiveBrowserCredential',
-] as const;
+export const ACCEPTED_TOKEN_CREDENTIALS: readonly string[] = ['dev', 'prod', ...ALL_CREDENTIALS];
 
 /** Variables users still set that the server ignores. */
 export const DEPRECATED_VARIABLES: Record<string, { why: string; replacement: string }> = {

@@ -7,6 +7,7 @@ import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { classifyConnectError, errorCode, isPlaintextPeer, type ConnectSymptom } from '../network/errors.js';
+import type { ProxyObservation } from '../network/diagnosis.js';
 import { limitedLookup } from './dns.js';
 import { tcpConnect } from './tcp.js';
 import { elapsed, now } from './util.js';
@@ -21,27 +22,11 @@ export interface ProxyEndpoint {
 
 export type ProxyPhase = 'tcp' | 'tls' | 'connect';
 
-export interface ProxyConnectResult {
-  ok: boolean;
+/** What a CONNECT probe observed (the pure model's ProxyObservation), plus the open tunnel. */
+export interface ProxyConnectResult extends ProxyObservation {
   phase: ProxyPhase;
-  proxyAddress: string;
-  tcpMs?: number;
-  connectMs?: number;
-  status?: number;
-  statusText?: string;
-  /** Schemes from Proxy-Authenticate (Basic, Negotiate, NTLM, Digest...). */
-  authSchemes: string[];
-  credentialsOffered: boolean;
-  error?: string;
   symptom?: ConnectSymptom | 'protocol' | 'no-response';
-  /** https:// proxy URL, but the proxy answered in plain HTTP. */
-  plaintextProxy?: boolean;
-  /** http:// proxy URL, but the port speaks TLS (a TLS proxy port, or not a proxy at all). */
-  tlsPort?: boolean;
-  /** A few response headers that identify the proxy's verdict (X-Squid-Error, Server, Via). */
-  proxyInfo?: string;
   socket?: Duplex;
-  skipped?: string;
 }
 
 function schemesFrom(res: IncomingMessage): string[] {
