@@ -64,6 +64,35 @@ function urlWithAuth(ip: string, port: number, auth: ProxyAuth | undefined, user
   return `http://${encodeURIComponent(u)}:${encodeURIComponent(p ?? '')}@${ip}:${port}`;
 }
 
+/** The handle every launcher returns: address, credentials, its log (parsed) and how to stop it. */
+function proxyHandle(h: {
+  kind: ProxyHandle['kind'];
+  ip: string;
+  port: number;
+  auth: ProxyAuth | undefined;
+  proc: LongProc;
+  logPath: string;
+  log: () => ProxyLogEntry[];
+  isConnect: (e: ProxyLogEntry) => boolean;
+  stopGraceMs: number;
+}): ProxyHandle {
+  return {
+    kind: h.kind,
+    ip: h.ip,
+    port: h.port,
+    url: `http://${h.ip}:${h.port}`,
+    ...(h.auth ? { auth: h.auth } : {}),
+    proc: h.proc,
+    urlWithAuth: (u, p) => urlWithAuth(h.ip, h.port, h.auth, u, p),
+    log: h.log,
+    connects: () => h.log().filter(h.isConnect).map((e) => `${e.host}:${e.port}`),
+    clearLog: () => writeFileSync(h.logPath, ''),
+    stop: () => h.proc.stop(h.stopGraceMs),
+  };
+}
+
+const isConnectMethod = (e: ProxyLogEntry) => e.method === 'CONNECT';
+
 function escapeEre(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -114,19 +143,7 @@ export async function startTinyproxy(net: SimNet, opts: TinyproxyOptions = {}): 
     stopGraceMs: 300,
   });
   const log = (): ProxyLogEntry[] => parseTinyproxyLog(readLines(logPath), auth !== undefined);
-  return {
-    kind: 'tinyproxy',
-    ip,
-    port,
-    url: `http://${ip}:${port}`,
-    ...(auth ? { auth } : {}),
-    proc,
-    urlWithAuth: (u, p) => urlWithAuth(ip, port, auth, u, p),
-    log,
-    connects: () => log().filter((e) => e.method === 'CONNECT').map((e) => `${e.host}:${e.port}`),
-    clearLog: () => writeFileSync(logPath, ''),
-    stop: () => proc.stop(300),
-  };
+  return proxyHandle({ kind: 'tinyproxy', ip, port, auth, proc, logPath, log, isConnect: isConnectMethod, stopGraceMs: 300 });
 }
 
 /**
@@ -267,19 +284,7 @@ export async function startSquid(net: SimNet, opts: SquidOptions = {}): Promise<
     stopGraceMs: 300,
   });
   const log = (): ProxyLogEntry[] => parseSquidLog(readLines(accessLog));
-  return {
-    kind: 'squid',
-    ip,
-    port,
-    url: `http://${ip}:${port}`,
-    ...(auth ? { auth } : {}),
-    proc,
-    urlWithAuth: (u, p) => urlWithAuth(ip, port, auth, u, p),
-    log,
-    connects: () => log().filter((e) => e.method === 'CONNECT').map((e) => `${e.host}:${e.port}`),
-    clearLog: () => writeFileSync(accessLog, ''),
-    stop: () => proc.stop(300),
-  };
+  return proxyHandle({ kind: 'squid', ip, port, auth, proc, logPath: accessLog, log, isConnect: isConnectMethod, stopGraceMs: 300 });
 }
 
 /** `logformat azt %ts.%03tu %>a %rm %ru %>Hs %Ss %un` */
@@ -385,18 +390,8 @@ export async function startMitmproxy(net: SimNet, opts: MitmOptions = {}): Promi
       };
     });
   return {
-    kind: 'mitmproxy',
-    ip,
-    port,
-    url: `http://${ip}:${port}`,
-    ...(opts.auth ? { auth: opts.auth } : {}),
-    proc,
+    ...proxyHandle({ kind: 'mitmproxy', ip, port, auth: opts.auth, proc, logPath, log, isConnect: (e) => e.event === 'connect', stopGraceMs: 500 }),
     ca,
     rootCaPath: (ca.root ?? ca).certPath,
-    urlWithAuth: (u, p) => urlWithAuth(ip, port, opts.auth, u, p),
-    log,
-    connects: () => log().filter((e) => e.event === 'connect').map((e) => `${e.host}:${e.port}`),
-    clearLog: () => writeFileSync(logPath, ''),
-    stop: () => proc.stop(500),
   };
 }
